@@ -1,0 +1,62 @@
+/**
+ * Domain errors. The HTTP layer maps each class to one status code by `instanceof`
+ * (functions/api/http/error-mapper.ts); nothing else decides status codes.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export interface ValidationIssue {
+  /** JSON path of the offending field, e.g. "totalValue.amountMinor" or "" for the whole body. */
+  path: string;
+  message: string;
+}
+
+/** Input breaks a business or schema rule. → 400 with `issues`. */
+export class ValidationError extends DomainError {
+  readonly code = 'validation_failed';
+  constructor(readonly issues: ValidationIssue[]) {
+    super(issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '));
+  }
+}
+
+/** The entity does not exist, or the caller may not see it (never reveal which). → 404 */
+export class NotFoundError extends DomainError {
+  readonly code = 'not_found';
+  constructor(readonly entity: 'deal' | 'campaign' | 'version', readonly id: string) {
+    super(`${entity} ${id} not found`);
+  }
+}
+
+/** The caller's role does not allow the action. → 403 */
+export class ForbiddenError extends DomainError {
+  readonly code = 'forbidden';
+}
+
+/** A write that needs optimistic locking arrived without If-Match. → 428 */
+export class PreconditionRequiredError extends DomainError {
+  readonly code = 'precondition_required';
+  constructor() {
+    super('If-Match header with the current version is required');
+  }
+}
+
+/** If-Match names a version that is no longer current. → 412 with `currentVersion`. */
+export class VersionConflictError extends DomainError {
+  readonly code = 'version_conflict';
+  constructor(readonly expectedVersion: number, readonly currentVersion: number) {
+    super(`version ${expectedVersion} is stale; current version is ${currentVersion}`);
+  }
+}
+
+/** The action is not allowed from the entity's current status. → 409 naming the status. */
+export class IllegalTransitionError extends DomainError {
+  readonly code = 'illegal_transition';
+  constructor(readonly entity: 'deal' | 'campaign', readonly currentStatus: string, readonly action: string) {
+    super(`cannot ${action} a ${entity} in status ${currentStatus}`);
+  }
+}
