@@ -7,13 +7,23 @@ export interface FieldChange {
   new: unknown;
 }
 
-export type AuditAction =
-  | 'deal.created'
-  | 'deal.amended'
-  | 'deal.submitted'
-  | 'deal.cancelled'
-  | 'campaign.created'
-  | 'campaign.amended';
+export const AUDIT_ACTIONS = [
+  'deal.created',
+  'deal.amended',
+  'deal.submitted',
+  'deal.cancelled',
+  // Later lifecycle steps (approval workflow, go-live); produced by deal/transitions.ts.
+  'deal.approved',
+  'deal.rejected',
+  'deal.revised',
+  'deal.activated',
+  'deal.paused',
+  'deal.resumed',
+  'deal.completed',
+  'campaign.created',
+  'campaign.amended',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** One immutable record per state change. Created once, never updated or deleted. */
 export interface AuditEntry {

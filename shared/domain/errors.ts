@@ -60,3 +60,21 @@ export class IllegalTransitionError extends DomainError {
     super(`cannot ${action} a ${entity} in status ${currentStatus}`);
   }
 }
+
+/**
+ * An amendment touches fields that the entity's current status locks (e.g. totalValue of an
+ * approved deal). A kind of IllegalTransitionError, so it maps to 409 naming the status.
+ */
+export class FieldLockedError extends IllegalTransitionError {
+  constructor(
+    entity: 'deal' | 'campaign',
+    currentStatus: string,
+    readonly fields: string[],
+    readonly amendableFields: readonly string[],
+  ) {
+    super(entity, currentStatus, 'amend');
+    this.message =
+      `cannot change ${fields.join(', ')} of a ${entity} in status ${currentStatus}` +
+      (amendableFields.length > 0 ? `; only ${amendableFields.join(', ')} may change` : '');
+  }
+}

@@ -1,0 +1,84 @@
+import type { ChangeContext } from '../actor.js';
+import type { FieldChange } from '../audit.js';
+import { diffFields } from '../changes.js';
+import type { Deal } from '../deal/deal.js';
+import { FieldLockedError, ValidationError } from '../errors.js';
+import { IssueList } from '../validation.js';
+import type { Campaign, CampaignStatus, FrequencyCap } from './campaign.js';
+import { assertDealOpenForCampaigns } from './create.js';
+import { CAMPAIGN_CLOSED_STATUSES, CAMPAIGN_MUTABLE_FIELDS, checkCampaignTerms, type CampaignTerms } from './rules.js';
+import { assertCampaignTransition } from './transitions.js';
+
+/**
+ * A PATCH /deals/{dealId}/campaigns/{campaignId} body: any subset of the mutable fields and status.
+ * `frequencyCap: null` removes the cap.
+ */
+export type CampaignPatch = Partial<Omit<CampaignTerms, 'frequencyCap'>> & {
+  frequencyCap?: FrequencyCap | null | undefined;
+  status?: CampaignStatus | undefined;
+};
+
+export interface CampaignAmendment {
+  next: Campaign;
+  changes: FieldChange[];
+}
+
+const AMENDED_FIELDS = [...CAMPAIGN_MUTABLE_FIELDS, 'status'] as const;
+
+/**
+ * Applies a patch to a campaign:
+ * - the deal must not be completed/cancelled (IllegalTransitionError on the deal);
+ * - a status change must follow the campaign status table (IllegalTransitionError on the campaign);
+ * - completed/archived campaigns only accept a status change (FieldLockedError otherwise);
+ * - the merged campaign must satisfy every campaign rule against the deal and its siblings
+ *   (`existingCampaigns` may include this campaign; it is left out of the budget sum).
+ * Whole objects replace whole objects (targeting, schedule, creativeSpecs): PATCH here is a merge of
+ * top-level fields, which keeps the wire contract simple. A patch that changes nothing is refused
+ * with ValidationError("patch changes nothing"), as for deals.
+ */
+export function amendCampaign(
+  deal: Deal,
+  existingCampaigns: readonly Campaign[],
+  campaign: Campaign,
+  patch: CampaignPatch,
+  ctx: ChangeContext,
+): CampaignAmendment {
+  assertDealOpenForCampaigns(deal, 'amend a campaign of');
+  const siblings = existingCampaigns.filter((c) => c.id !== campaign.id);
+
+  const status = patch.status ?? campaign.status;
+  if (status !== campaign.status) assertCampaignTransition(campaign.status, status);
+
+  const merged: CampaignTerms = { ...pickTerms(campaign), ...definedEntries(patch) };
+  if (patch.frequencyCap === null) delete merged.frequencyCap;
+  const issues = new IssueList();
+  const terms = checkCampaignTerms(issues, deal, siblings, merged);
+  const termChanges = diffFields(pickTerms(campaign), terms, CAMPAIGN_MUTABLE_FIELDS);
+  if (termChanges.length > 0 && CAMPAIGN_CLOSED_STATUSES.includes(campaign.status)) {
+    const fields = [...new Set(termChanges.map((c) => c.field.split('.')[0] ?? c.field))];
+    throw new FieldLockedError('campaign', campaign.status, fields, ['status']);
+  }
+  issues.throwIfAny();
+
+  const next: Campaign = { ...campaign, ...terms, status, version: campaign.version + 1, updatedAt: ctx.at, updatedBy: ctx.actor.userId };
+  if (terms.frequencyCap === undefined) delete next.frequencyCap;
+  const changes = diffFields(campaign, next, AMENDED_FIELDS);
+  if (changes.length === 0) throw new ValidationError([{ path: '', message: 'patch changes nothing' }]);
+  return { next, changes };
+}
+
+function pickTerms(campaign: Campaign): CampaignTerms {
+  const { name, type, budget, dailyBudget, targeting, schedule, creativeSpecs, frequencyCap, bidStrategy, maxBid } = campaign;
+  const terms: CampaignTerms = { name, type, budget, dailyBudget, targeting, schedule, creativeSpecs, bidStrategy, maxBid };
+  if (frequencyCap) terms.frequencyCap = frequencyCap;
+  return terms;
+}
+
+function definedEntries(patch: CampaignPatch): Partial<CampaignTerms> {
+  const out: Record<string, unknown> = {};
+  for (const field of CAMPAIGN_MUTABLE_FIELDS) {
+    const value = patch[field];
+    if (value !== undefined && value !== null) out[field] = value;
+  }
+  return out as Partial<CampaignTerms>;
+}

@@ -1,0 +1,21 @@
+/** The domain layer's public surface, for callers that prefer one import. */
+export * from './errors.js';
+export * from './money.js';
+export * from './dates.js';
+export type * from './actor.js';
+export { GROUPS } from './actor.js';
+export * from './audit.js';
+export * from './audit-entry.js';
+export * from './changes.js';
+export * from './access.js';
+export * from './validation.js';
+export * from './deal/deal.js';
+export * from './deal/rules.js';
+export * from './deal/create.js';
+export * from './deal/amend.js';
+export * from './deal/transitions.js';
+export * from './campaign/campaign.js';
+export * from './campaign/rules.js';
+export * from './campaign/create.js';
+export * from './campaign/amend.js';
+export * from './campaign/transitions.js';

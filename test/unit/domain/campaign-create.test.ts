@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { createCampaign } from '../../../shared/domain/campaign/create.js';
+import { IllegalTransitionError, ValidationError } from '../../../shared/domain/errors.js';
+import { T0, aCampaign, aCampaignInput, aContext, aDeal, aDealIn, thrownBy } from './fixtures.js';
+
+const deal = aDeal(); // USD 1,000,000 minor, 2026-03-01..2026-05-31
+
+function pathsOf(fn: () => unknown): string[] {
+  const error = thrownBy(fn);
+  expect(error).toBeInstanceOf(ValidationError);
+  return (error as ValidationError).issues.map((i) => i.path);
+}
+
+describe('createCampaign', () => {
+  it('creates a draft at version 1 under the deal and its account', () => {
+    // Act
+    const campaign = createCampaign(deal, [], aCampaignInput({ name: ' Takeover ' }), aContext(), { campaignId: 'camp-9' });
+    // Assess
+    expect(campaign).toMatchObject({
+      id: 'camp-9',
+      dealId: deal.id,
+      accountId: deal.accountId,
+      name: 'Takeover',
+      status: 'draft',
+      version: 1,
+      createdAt: T0,
+      updatedAt: T0,
+      createdBy: 'user-ana',
+      updatedBy: 'user-ana',
+    });
+    expect(campaign).not.toHaveProperty('frequencyCap');
+  });
+
+  it('keeps a frequency cap when given', () => {
+    const campaign = createCampaign(deal, [], aCampaignInput({ frequencyCap: { impressions: 3, periodHours: 24 } }), aContext(), {
+      campaignId: 'c',
+    });
+    expect(campaign.frequencyCap).toEqual({ impressions: 3, periodHours: 24 });
+  });
+
+  it.each(['completed', 'cancelled'] as const)('refuses a campaign under a %s deal with a 409', (status) => {
+    const error = thrownBy(() => createCampaign(aDealIn(status), [], aCampaignInput(), aContext(), { campaignId: 'c' }));
+    expect(error).toBeInstanceOf(IllegalTransitionError);
+    expect(error).toMatchObject({ entity: 'deal', currentStatus: status });
+  });
+
+  it.each(['draft', 'pending_approval', 'approved', 'rejected', 'active', 'paused'] as const)('accepts campaigns under a %s deal', (status) => {
+    expect(createCampaign(aDealIn(status), [], aCampaignInput(), aContext(), { campaignId: 'c' }).status).toBe('draft');
+  });
+
+  it('requires every money field in the deal currency', () => {
+    const input = aCampaignInput({
+      budget: { amountMinor: 1000, currency: 'EUR' },
+      dailyBudget: { amountMinor: 100, currency: 'EUR' },
+      maxBid: { amountMinor: 5, currency: 'GBP' },
+    });
+    expect(pathsOf(() => createCampaign(deal, [], input, aContext(), { campaignId: 'c' }))).toEqual([
+      'budget.currency',
+      'dailyBudget.currency',
+      'maxBid.currency',
+    ]);
+  });
+
+  it('refuses a daily budget above the budget', () => {
+    const input = aCampaignInput({ budget: { amountMinor: 1000, currency: 'USD' }, dailyBudget: { amountMinor: 1001, currency: 'USD' } });
+    expect(pathsOf(() => createCampaign(deal, [], input, aContext(), { campaignId: 'c' }))).toEqual(['dailyBudget.amountMinor']);
+  });
+
+  it('accepts a daily budget equal to the budget', () => {
+    const input = aCampaignInput({ budget: { amountMinor: 1000, currency: 'USD' }, dailyBudget: { amountMinor: 1000, currency: 'USD' } });
+    expect(createCampaign(deal, [], input, aContext(), { campaignId: 'c' }).dailyBudget.amountMinor).toBe(1000);
+  });
+
+  it('refuses a zero max bid', () => {
+    const input = aCampaignInput({ maxBid: { amountMinor: 0, currency: 'USD' } });
+    expect(pathsOf(() => createCampaign(deal, [], input, aContext(), { campaignId: 'c' }))).toEqual(['maxBid.amountMinor']);
+  });
+
+  it.each([
+    ['starts before the deal', { startDate: '2026-02-28', endDate: '2026-03-10' }, ['schedule.startDate']],
+    ['ends after the deal', { startDate: '2026-05-01', endDate: '2026-06-01' }, ['schedule.endDate']],
+    ['ends before it starts', { startDate: '2026-04-10', endDate: '2026-04-09' }, ['schedule.endDate']],
+  ] as const)('refuses a flight that %s', (_case, dates, paths) => {
+    const input = aCampaignInput({ schedule: { ...dates, pacing: 'even' } });
+    expect(pathsOf(() => createCampaign(deal, [], input, aContext(), { campaignId: 'c' }))).toEqual(paths);
+  });
+
+  it("accepts a one-day flight on the deal's first and last days", () => {
+    const first = aCampaignInput({ schedule: { startDate: '2026-03-01', endDate: '2026-03-01', pacing: 'asap' } });
+    const last = aCampaignInput({ schedule: { startDate: '2026-05-31', endDate: '2026-05-31', pacing: 'asap' } });
+    expect(() => createCampaign(deal, [], first, aContext(), { campaignId: 'a' })).not.toThrow();
+    expect(() => createCampaign(deal, [], last, aContext(), { campaignId: 'b' })).not.toThrow();
+  });
+
+  it("refuses budgets that together exceed the deal's total value, and accepts exactly the total", () => {
+    // Prepare: 400,000 + 400,000 already committed out of 1,000,000
+    const existing = [aCampaign(deal, { id: 'c1' }), aCampaign(deal, { id: 'c2' })];
+    const tooMuch = aCampaignInput({ budget: { amountMinor: 200_001, currency: 'USD' } });
+    const exact = aCampaignInput({ budget: { amountMinor: 200_000, currency: 'USD' } });
+    // Act / Assess
+    expect(pathsOf(() => createCampaign(deal, existing, tooMuch, aContext(), { campaignId: 'c3' }))).toEqual(['budget.amountMinor']);
+    expect(createCampaign(deal, existing, exact, aContext(), { campaignId: 'c3' }).budget.amountMinor).toBe(200_000);
+  });
+
+  it('checks shapes the wire schema may not: counts, countries, creative sizes, video-only duration', () => {
+    const input = aCampaignInput({
+      name: '',
+      frequencyCap: { impressions: 0, periodHours: 1.5 },
+      targeting: { audienceSegments: [], geo: { countries: ['US'] }, devices: [] },
+      creativeSpecs: [{ format: 'banner', width: 0, height: 250, mimeTypes: [], maxDurationSeconds: 30 }],
+    });
+    expect(pathsOf(() => createCampaign(deal, [], input, aContext(), { campaignId: 'c' })).sort()).toEqual(
+      [
+        'creativeSpecs.0.maxDurationSeconds',
+        'creativeSpecs.0.width',
+        'frequencyCap.impressions',
+        'frequencyCap.periodHours',
+        'name',
+        'targeting.geo.countries.0',
+      ].sort(),
+    );
+  });
+});

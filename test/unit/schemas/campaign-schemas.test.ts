@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../../shared/domain/errors.js';
+import { AuditEntryResponse } from '../../../shared/schemas/audit.js';
+import { AmendCampaignRequest, CampaignResponse, CreateCampaignRequest, toCampaignResponse } from '../../../shared/schemas/campaign.js';
+import { ErrorResponse } from '../../../shared/schemas/errors.js';
+import { parseOrThrow } from '../../../shared/schemas/parse.js';
+import { dealAuditEntry } from '../../../shared/domain/audit-entry.js';
+import { aCampaign, aCampaignInput, aContext, aDeal } from '../domain/fixtures.js';
+
+function pathsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ValidationError);
+    return (error as ValidationError).issues.map((i) => i.path);
+  }
+  throw new Error('expected a ValidationError');
+}
+
+describe('CreateCampaignRequest', () => {
+  it('accepts the full campaign body', () => {
+    const body = aCampaignInput({ frequencyCap: { impressions: 3, periodHours: 24 } });
+    expect(parseOrThrow(CreateCampaignRequest, body)).toEqual(body);
+  });
+
+  it('names the array index of a bad creative and an unknown nested key', () => {
+    // Prepare
+    const body = {
+      ...aCampaignInput(),
+      creativeSpecs: [
+        { format: 'banner', width: 300, height: 250, mimeTypes: [] },
+        { format: 'banner', width: -1, height: 250, mimeTypes: [], colour: 'red' },
+      ],
+    };
+    // Act
+    const paths = pathsOf(() => parseOrThrow(CreateCampaignRequest, body));
+    // Assess
+    expect(paths.sort()).toEqual(['creativeSpecs.1.colour', 'creativeSpecs.1.width']);
+  });
+
+  it('checks enums and country codes', () => {
+    const body = {
+      ...aCampaignInput(),
+      bidStrategy: 'cheapest',
+      targeting: { audienceSegments: [], geo: { countries: ['us'] }, devices: ['fridge'] },
+    };
+    expect(pathsOf(() => parseOrThrow(CreateCampaignRequest, body)).sort()).toEqual([
+      'bidStrategy',
+      'targeting.devices.0',
+      'targeting.geo.countries.0',
+    ]);
+  });
+});
+
+describe('AmendCampaignRequest', () => {
+  it('accepts status alone and null to remove the frequency cap', () => {
+    expect(parseOrThrow(AmendCampaignRequest, { status: 'active' })).toEqual({ status: 'active' });
+    expect(parseOrThrow(AmendCampaignRequest, { frequencyCap: null })).toEqual({ frequencyCap: null });
+  });
+
+  it('rejects empty patches, unknown fields and unknown statuses', () => {
+    expect(pathsOf(() => parseOrThrow(AmendCampaignRequest, {}))).toEqual(['']);
+    expect(pathsOf(() => parseOrThrow(AmendCampaignRequest, { dealId: 'x' }))).toEqual(['dealId']);
+    expect(pathsOf(() => parseOrThrow(AmendCampaignRequest, { status: 'deleted' }))).toEqual(['status']);
+  });
+});
+
+describe('response schemas', () => {
+  it('CampaignResponse fits a domain campaign and strips extra attributes', () => {
+    const campaign = aCampaign(aDeal(), {}, { frequencyCap: { impressions: 1, periodHours: 1 } });
+    expect(toCampaignResponse({ ...campaign, pk: 'x' } as typeof campaign)).toEqual(campaign);
+    expect(CampaignResponse.safeParse(campaign).success).toBe(true);
+  });
+
+  it('AuditEntryResponse fits a domain audit entry', () => {
+    expect(AuditEntryResponse.safeParse(dealAuditEntry(aDeal(), 'deal.created', aContext())).success).toBe(true);
+  });
+
+  it('ErrorResponse carries code, message and details', () => {
+    const body = { error: { code: 'version_conflict', message: 'stale', currentVersion: 3 } };
+    expect(ErrorResponse.parse(body)).toEqual(body);
+    expect(ErrorResponse.safeParse({ error: { code: 'teapot', message: 'x' } }).success).toBe(false);
+  });
+});
