@@ -1,0 +1,117 @@
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+
+/**
+ * Key attributes (docs/data-model.md explains the access patterns behind them):
+ *
+ *   deals        pk (S) / sk (S)            DEAL#<dealId> / DEAL | CAMPAIGN#<campaignId>
+ *     GSI byAccount        gsiAccountPk (S) / gsiAccountSk (S)        ACCOUNT#<acc> / <createdAt>#<dealId>
+ *     GSI byAccountStatus  gsiAccountStatusPk (S) / gsiAccountSk (S)  ACCOUNT#<acc>#STATUS#<status> / same
+ *     GSI byAccountType    gsiAccountTypePk (S) / gsiAccountSk (S)    ACCOUNT#<acc>#TYPE#<type> / same
+ *     TTL expiresAt, stream NEW_AND_OLD_IMAGES
+ *   history      pk (S) / sk (S)            DEAL#<dealId> / VERSION#<000000001> | CAMPAIGN#<cid>#VERSION#<…>
+ *                                           | AUDIT#<at>#<entryId>      (append-only; no TTL, ever)
+ *   idempotency  id (S)                     Powertools idempotency record; TTL expiration
+ *
+ * Physical names are left to CloudFormation; handlers get them from DEALS_TABLE_NAME,
+ * HISTORY_TABLE_NAME and IDEMPOTENCY_TABLE_NAME.
+ */
+export const DEALS_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
+export const DEALS_INDEXES = {
+  byAccount: { partitionKey: 'gsiAccountPk', sortKey: 'gsiAccountSk' },
+  byAccountStatus: { partitionKey: 'gsiAccountStatusPk', sortKey: 'gsiAccountSk' },
+  byAccountType: { partitionKey: 'gsiAccountTypePk', sortKey: 'gsiAccountSk' },
+} as const;
+export const DEALS_TTL_ATTRIBUTE = 'expiresAt';
+export const HISTORY_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
+export const IDEMPOTENCY_KEY = 'id';
+export const IDEMPOTENCY_TTL_ATTRIBUTE = 'expiration';
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface DataStackProps extends StackProps {}
+
+/**
+ * Stateful resources of dealdesk: the three DynamoDB tables.
+ *
+ * Encryption: AWS managed KMS key (`aws/dynamodb`, SSEType KMS). Data is encrypted at rest with a
+ * KMS key whose use is logged in CloudTrail, with no key policy to maintain and no per-consumer key
+ * grants (every Lambda, the stream event source mapping and the bidder would otherwise need kms:Decrypt
+ * on a customer key), and no key cost. A customer managed key becomes worth it when someone must be able
+ * to revoke access independently of IAM, or share the tables across accounts; neither is a requirement.
+ *
+ * Billing: on demand (traffic is spiky: API writes and CDC bursts; no capacity planning to get wrong).
+ */
+export class DataStack extends Stack {
+  /** Current state of deals and campaigns; its stream feeds CDC. */
+  readonly dealsTable: dynamodb.Table;
+  /** Immutable version snapshots and audit entries (append-only: grant with grantHistoryAppend). */
+  readonly historyTable: dynamodb.Table;
+  /** Powertools idempotency records. */
+  readonly idempotencyTable: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: DataStackProps = {}) {
+    super(scope, id, props);
+
+    const common = {
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    } satisfies Partial<dynamodb.TableProps>;
+
+    this.dealsTable = new dynamodb.Table(this, 'Deals', {
+      ...common,
+      partitionKey: { name: DEALS_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: DEALS_KEYS.sortKey, type: dynamodb.AttributeType.STRING },
+      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+      timeToLiveAttribute: DEALS_TTL_ATTRIBUTE,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const [indexName, keys] of Object.entries(DEALS_INDEXES)) {
+      this.dealsTable.addGlobalSecondaryIndex({
+        indexName,
+        partitionKey: { name: keys.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: keys.sortKey, type: dynamodb.AttributeType.STRING },
+        // Lists return whole deals; ALL avoids a GetItem per listed deal.
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+
+    this.historyTable = new dynamodb.Table(this, 'History', {
+      ...common,
+      partitionKey: { name: HISTORY_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: HISTORY_KEYS.sortKey, type: dynamodb.AttributeType.STRING },
+      // No TTL and no stream: audit entries are kept for good and never change.
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.idempotencyTable = new dynamodb.Table(this, 'Idempotency', {
+      ...common,
+      partitionKey: { name: IDEMPOTENCY_KEY, type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: IDEMPOTENCY_TTL_ATTRIBUTE,
+      // Records live for hours (TTL) and only guard against duplicate retries; losing them when the
+      // whole stack is deleted is harmless, so the table goes with the stack.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+  }
+
+  /**
+   * What the write path may do on the history table: read, and PutItem (always conditional on
+   * attribute_not_exists in the code). Never UpdateItem or DeleteItem, so audit entries and version
+   * snapshots cannot be changed or removed through the API's role.
+   */
+  grantHistoryAppend(grantee: iam.IGrantable): iam.Grant {
+    return this.historyTable.grant(
+      grantee,
+      'dynamodb:PutItem',
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:Query',
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:DescribeTable',
+    );
+  }
+}
