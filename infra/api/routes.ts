@@ -1,0 +1,93 @@
+/**
+ * The HTTP API's route table: the single definition of routes. ApiStack creates one function and
+ * one route per entry; the local stack reads the synthesized template; tests check the table
+ * against docs/design.md. Plain data (no CDK imports), so handlers and tools may import it.
+ */
+
+export const GROUPS = [
+  'deal_manager',
+  'campaign_manager',
+  'sales_manager',
+  'finance',
+  'legal',
+  'admin',
+] as const;
+export type Group = (typeof GROUPS)[number];
+
+export type HttpMethodName = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE' | 'ANY';
+
+/** The tables a handler may be bound to, and the environment variable each binding sets. */
+export const TABLE_ENV_VARS = {
+  deals: 'DEALS_TABLE_NAME',
+  history: 'HISTORY_TABLE_NAME',
+  idempotency: 'IDEMPOTENCY_TABLE_NAME',
+} as const;
+export type TableKey = keyof typeof TABLE_ENV_VARS;
+
+/** See infra/constructs/project-function.ts (`append`: PutItem + reads, never Update/Delete). */
+export type TableAccessName = 'read' | 'readWrite' | 'append';
+
+export interface RouteDefinition {
+  /** Construct id of the route's function (PascalCase, unique). */
+  readonly id: string;
+  readonly method: HttpMethodName;
+  /** API Gateway path, e.g. `/deals/{dealId}`. */
+  readonly path: string;
+  /** Handler module relative to the repository root; exports `handler`. */
+  readonly entry: string;
+  /** `jwt`: the Cognito JWT authorizer guards the route; `none`: public. */
+  readonly auth: 'jwt' | 'none';
+  /**
+   * Groups allowed to call the route (enforced by the handler; `admin` is always allowed).
+   * `any`: any authenticated caller who belongs to at least one group. Empty for public routes.
+   */
+  readonly groups: readonly Group[] | 'any';
+  /** Tables the function is bound to, and how. */
+  readonly tables: Readonly<Partial<Record<TableKey, TableAccessName>>>;
+}
+
+/** Every state change writes the entity (deals) and its version snapshot + audit entry (history). */
+const WRITE = { deals: 'readWrite', history: 'append' } as const;
+/** POSTs also accept Idempotency-Key (Powertools idempotency: get/put/update/delete records). */
+const POST_WRITE = { ...WRITE, idempotency: 'readWrite' } as const;
+/** Reads go through the repository, which is configured with both tables. */
+const READ = { deals: 'read', history: 'read' } as const;
+
+const DEAL_WRITERS = ['deal_manager'] as const;
+const CAMPAIGN_WRITERS = ['campaign_manager', 'deal_manager'] as const;
+
+export const ROUTES: readonly RouteDefinition[] = [
+  { id: 'Health', method: 'GET', path: '/health', entry: 'functions/api/health.ts', auth: 'none', groups: [], tables: {} },
+  { id: 'OpenApi', method: 'GET', path: '/openapi.json', entry: 'functions/api/openapi.ts', auth: 'none', groups: [], tables: {} },
+
+  { id: 'DealsCreate', method: 'POST', path: '/deals', entry: 'functions/api/deals/create.ts', auth: 'jwt', groups: DEAL_WRITERS, tables: POST_WRITE },
+  { id: 'DealsList', method: 'GET', path: '/deals', entry: 'functions/api/deals/list.ts', auth: 'jwt', groups: 'any', tables: READ },
+  { id: 'DealsGet', method: 'GET', path: '/deals/{dealId}', entry: 'functions/api/deals/get.ts', auth: 'jwt', groups: 'any', tables: READ },
+  { id: 'DealsAmend', method: 'PATCH', path: '/deals/{dealId}', entry: 'functions/api/deals/amend.ts', auth: 'jwt', groups: DEAL_WRITERS, tables: WRITE },
+  { id: 'DealsCancel', method: 'POST', path: '/deals/{dealId}/cancel', entry: 'functions/api/deals/cancel.ts', auth: 'jwt', groups: DEAL_WRITERS, tables: POST_WRITE },
+  { id: 'DealsSubmit', method: 'POST', path: '/deals/{dealId}/submit', entry: 'functions/api/deals/submit.ts', auth: 'jwt', groups: DEAL_WRITERS, tables: POST_WRITE },
+  { id: 'DealVersionsList', method: 'GET', path: '/deals/{dealId}/versions', entry: 'functions/api/deals/versions-list.ts', auth: 'jwt', groups: 'any', tables: READ },
+  { id: 'DealVersionsGet', method: 'GET', path: '/deals/{dealId}/versions/{version}', entry: 'functions/api/deals/versions-get.ts', auth: 'jwt', groups: 'any', tables: READ },
+  { id: 'DealAuditList', method: 'GET', path: '/deals/{dealId}/audit', entry: 'functions/api/deals/audit-list.ts', auth: 'jwt', groups: 'any', tables: READ },
+
+  { id: 'CampaignsCreate', method: 'POST', path: '/deals/{dealId}/campaigns', entry: 'functions/api/campaigns/create.ts', auth: 'jwt', groups: CAMPAIGN_WRITERS, tables: POST_WRITE },
+  { id: 'CampaignsList', method: 'GET', path: '/deals/{dealId}/campaigns', entry: 'functions/api/campaigns/list.ts', auth: 'jwt', groups: 'any', tables: READ },
+  { id: 'CampaignsGet', method: 'GET', path: '/deals/{dealId}/campaigns/{campaignId}', entry: 'functions/api/campaigns/get.ts', auth: 'jwt', groups: 'any', tables: READ },
+  { id: 'CampaignsAmend', method: 'PATCH', path: '/deals/{dealId}/campaigns/{campaignId}', entry: 'functions/api/campaigns/amend.ts', auth: 'jwt', groups: CAMPAIGN_WRITERS, tables: WRITE },
+
+  // Catch-all: 404, or 405 with Allow when the path exists under another method (reads API_ROUTES).
+  { id: 'Fallback', method: 'ANY', path: '/{proxy+}', entry: 'functions/api/fallback.ts', auth: 'none', groups: [], tables: {} },
+];
+
+/** Route keys as API Gateway writes them: `METHOD /path`. */
+export function routeKey(route: Pick<RouteDefinition, 'method' | 'path'>): string {
+  return `${route.method} ${route.path}`;
+}
+
+/** The environment variable the fallback function reads: JSON array of the other routes' keys. */
+export const API_ROUTES_ENV_VAR = 'API_ROUTES';
+
+/** Route keys of every route except the catch-all, for the fallback's 404/405 decision. */
+export function concreteRouteKeys(routes: readonly RouteDefinition[] = ROUTES): string[] {
+  return routes.filter((r) => r.method !== 'ANY').map(routeKey);
+}

@@ -1,0 +1,60 @@
+import { App } from 'aws-cdk-lib';
+import type { Environment } from 'aws-cdk-lib';
+import { applyNag } from './nag.js';
+import { ApiStack } from './stacks/api-stack.js';
+import { DataStack } from './stacks/data-stack.js';
+
+export interface BuildAppOptions {
+  /** Cloud assembly directory. @default the CLI's, or cdk.out */
+  readonly outdir?: string;
+  /**
+   * Extra context, e.g. `{ 'aws:cdk:bundling-stacks': [] }` to skip bundling in assertion tests.
+   * Overrides the defaults below; context from the CLI/cdk.json still wins over both.
+   */
+  readonly context?: Record<string, unknown>;
+}
+
+export interface DealDeskApp {
+  readonly app: App;
+  readonly data: DataStack;
+  readonly api: ApiStack;
+}
+
+export const STACK_NAMES = { data: 'DealDesk-Data', api: 'DealDesk-Api' } as const;
+
+/** Context every programmatic synthesis gets (the CLI sets the same ones by default). */
+export const DEFAULT_CONTEXT: Readonly<Record<string, unknown>> = {
+  // Functions carry `aws:asset:path` metadata: the local stack finds each bundle in cdk.out by it.
+  'aws:cdk:enable-asset-metadata': true,
+  'aws:cdk:enable-path-metadata': true,
+  // Table references from the API stack are CloudFormation exports/Fn::ImportValue: the data stack
+  // cannot drop a table the API still uses. (Same value as cdk.json, for programmatic synthesis.)
+  '@aws-cdk/core:defaultCrossStackReferences': 'strong',
+};
+
+/** Builds the whole dealdesk app (stacks + cdk-nag). `infra/app.ts` synthesizes it for the CLI. */
+export function buildApp(options: BuildAppOptions = {}): DealDeskApp {
+  const app = new App({
+    ...(options.outdir !== undefined ? { outdir: options.outdir } : {}),
+    context: { ...DEFAULT_CONTEXT, ...options.context },
+  });
+  const account = process.env.CDK_DEFAULT_ACCOUNT;
+  const region = process.env.CDK_DEFAULT_REGION;
+  const env: Environment | undefined =
+    account || region ? { ...(account ? { account } : {}), ...(region ? { region } : {}) } : undefined;
+
+  const data = new DataStack(app, STACK_NAMES.data, {
+    env,
+    description: 'dealdesk: DynamoDB tables (deals, history, idempotency)',
+  });
+  const api = new ApiStack(app, STACK_NAMES.api, {
+    env,
+    description: 'dealdesk: deal and campaign HTTP API, Cognito user pool, API functions',
+    dealsTable: data.dealsTable,
+    historyTable: data.historyTable,
+    idempotencyTable: data.idempotencyTable,
+  });
+
+  applyNag(app);
+  return { app, data, api };
+}

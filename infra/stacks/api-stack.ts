@@ -1,0 +1,237 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  HttpStage,
+  LogGroupLogDestination,
+  PayloadFormatVersion,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import type { HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import {
+  API_ROUTES_ENV_VAR,
+  GROUPS,
+  ROUTES,
+  TABLE_ENV_VARS,
+  concreteRouteKeys,
+  routeKey,
+} from '../api/routes.js';
+import type { Group, RouteDefinition, TableKey } from '../api/routes.js';
+import { ProjectFunction } from '../constructs/project-function.js';
+
+export interface ApiStackProps extends StackProps {
+  readonly dealsTable: dynamodb.ITable;
+  readonly historyTable: dynamodb.ITable;
+  readonly idempotencyTable: dynamodb.ITable;
+  /** Route table; defaults to infra/api/routes.ts. */
+  readonly routes?: readonly RouteDefinition[];
+  /** Default-stage throttling. @default { rateLimit: 100, burstLimit: 200 } */
+  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Where route entries are resolved (tests only). @default the repository root */
+  readonly projectRoot?: string;
+}
+
+const GROUP_DESCRIPTIONS: Record<Group, string> = {
+  deal_manager: 'Creates, amends, submits and cancels deals; manages their campaigns',
+  campaign_manager: 'Creates and amends campaigns',
+  sales_manager: 'Approves deals at the sales level',
+  finance: 'Approves deals at the finance level',
+  legal: 'Approves deals at the legal level',
+  admin: 'Everything, across all accounts',
+};
+
+/** Access-log line (JSON). HTTP API context variables. */
+const ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  ip: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  requestTime: '$context.requestTime',
+  httpMethod: '$context.httpMethod',
+  path: '$context.path',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  latency: '$context.responseLatency',
+  integrationLatency: '$context.integrationLatency',
+  integrationStatus: '$context.integrationStatus',
+  integrationError: '$context.integrationErrorMessage',
+  authorizerError: '$context.authorizer.error',
+  sub: '$context.authorizer.claims.sub',
+  error: '$context.error.message',
+};
+
+/**
+ * The deal and campaign API: Cognito user pool (the identity provider), an HTTP API with a JWT
+ * authorizer, one Lambda function per route of infra/api/routes.ts, and a throttled, access-logged
+ * `$default` stage.
+ */
+export class ApiStack extends Stack {
+  readonly userPool: cognito.UserPool;
+  readonly userPoolClient: cognito.UserPoolClient;
+  readonly issuer: string;
+  readonly authorizer: HttpJwtAuthorizer;
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly accessLogGroup: logs.LogGroup;
+  /** One function per route, by route id. */
+  readonly functions: Record<string, ProjectFunction> = {};
+  readonly routes: readonly RouteDefinition[];
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    this.routes = props.routes ?? ROUTES;
+
+    // --- identity -------------------------------------------------------------------------------
+    this.userPool = new cognito.UserPool(this, 'UserPool', {
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      autoVerify: { email: true },
+      signInCaseSensitive: false,
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      passwordPolicy: {
+        minLength: 14,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: cognito.Mfa.OPTIONAL,
+      mfaSecondFactor: { sms: false, otp: true },
+      // Plus: threat protection (compromised credentials, adaptive authentication) enforced.
+      featurePlan: cognito.FeaturePlan.PLUS,
+      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+      customAttributes: {
+        // Comma-separated account ids the user may see; set by administrators only.
+        account_ids: new cognito.StringAttribute({ mutable: true, minLen: 0, maxLen: 2048 }),
+      },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.userPool).acknowledge({
+      id: 'AwsSolutions-COG2',
+      reason:
+        'MFA is optional (TOTP only) by product decision: users are provisioned by administrators (no self sign-up), Plus-tier threat protection is enforced (adaptive authentication asks for MFA on risky sign-ins) and the API only accepts short-lived tokens of this pool.',
+    });
+
+    GROUPS.forEach((groupName, precedence) => {
+      new cognito.CfnUserPoolGroup(this, `Group-${groupName}`, {
+        userPoolId: this.userPool.userPoolId,
+        groupName,
+        description: GROUP_DESCRIPTIONS[groupName],
+        precedence: groupName === 'admin' ? 0 : precedence + 1,
+      });
+    });
+
+    this.userPoolClient = this.userPool.addClient('ApiClient', {
+      userPoolClientName: 'dealdesk-api',
+      generateSecret: false,
+      authFlows: { userSrp: true },
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      idTokenValidity: Duration.minutes(60),
+      accessTokenValidity: Duration.minutes(60),
+      refreshTokenValidity: Duration.days(30),
+      // Users must not edit custom:account_ids (account isolation depends on it).
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ fullname: true }),
+    });
+
+    this.issuer = `https://cognito-idp.${this.region}.amazonaws.com/${this.userPool.userPoolId}`;
+    this.authorizer = new HttpJwtAuthorizer('CognitoJwt', this.issuer, {
+      authorizerName: 'cognito-jwt',
+      jwtAudience: [this.userPoolClient.userPoolClientId],
+      identitySource: ['$request.header.Authorization'],
+    });
+
+    // --- HTTP API ---------------------------------------------------------------------------------
+    this.api = new HttpApi(this, 'HttpApi', {
+      apiName: 'dealdesk-api',
+      description: 'dealdesk deals and campaigns API',
+      createDefaultStage: false,
+      // Routes are protected unless a route opts out explicitly.
+      defaultAuthorizer: this.authorizer,
+    });
+
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const throttle = props.throttle ?? { rateLimit: 100, burstLimit: 200 };
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle,
+      detailedMetricsEnabled: true,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogGroup),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+
+    const tables: Record<TableKey, dynamodb.ITable> = {
+      deals: props.dealsTable,
+      history: props.historyTable,
+      idempotency: props.idempotencyTable,
+    };
+    const apiRouteKeys = JSON.stringify(concreteRouteKeys(this.routes));
+
+    for (const route of this.routes) {
+      const fn = new ProjectFunction(this, route.id, {
+        entry: route.entry,
+        description: `${routeKey(route)} (${route.entry})`,
+        serviceName: 'dealdesk-api',
+        ...(props.projectRoot !== undefined ? { projectRoot: props.projectRoot } : {}),
+        environment: route.method === 'ANY' ? { [API_ROUTES_ENV_VAR]: apiRouteKeys } : {},
+      });
+      for (const [key, access] of Object.entries(route.tables) as [TableKey, NonNullable<RouteDefinition['tables'][TableKey]>][]) {
+        fn.bind(tables[key], { envVar: TABLE_ENV_VARS[key], access });
+      }
+      this.functions[route.id] = fn;
+
+      const created: HttpRoute[] = this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${route.id}Integration`, fn, {
+          payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+        }),
+        authorizer: route.auth === 'jwt' ? this.authorizer : new HttpNoneAuthorizer(),
+      });
+      if (route.auth === 'none') {
+        for (const r of created) {
+          Validations.of(r).acknowledge({
+            id: 'AwsSolutions-APIG4',
+            reason: publicRouteReason(route),
+          });
+        }
+      }
+    }
+
+    new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the API' });
+    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'JwtIssuer', { value: this.issuer, description: 'iss of accepted tokens' });
+  }
+}
+
+function publicRouteReason(route: RouteDefinition): string {
+  switch (route.path) {
+    case '/health':
+      return 'GET /health is a public liveness probe; it reads no data and returns no data about callers or deals.';
+    case '/openapi.json':
+      return 'GET /openapi.json publishes the API contract (OpenAPI 3.1) to clients before they sign in; it contains no data.';
+    case '/{proxy+}':
+      return 'The catch-all route only answers 404 or 405 (with Allow) for paths and methods that have no route; it reads no data. Authorizing it would turn unknown paths into 401s and hide the 404/405 contract.';
+    default:
+      throw new Error(`route ${routeKey(route)} is public but has no reason recorded in api-stack.ts`);
+  }
+}
