@@ -11,6 +11,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          // One local stack (synthesized app, DynamoDB Local, API emulator) for the whole project.
+          globalSetup: ['test/support/local-stack.ts'],
           testTimeout: 60_000,
           hookTimeout: 180_000,
         },

@@ -1,0 +1,313 @@
+/**
+ * The local stack: synthesizes the CDK app in-process, starts DynamoDB Local, creates the tables the
+ * templates declare, and serves the HTTP API from the synthesized template with the very handler
+ * bundles CDK built into cdk.out. No Docker, no AWS.
+ */
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
+import { collectExports, IntrinsicResolver, type CfnTemplate, type StackEnv } from './apigw/cfn.js';
+import { startLocalIdp } from './apigw/idp-server.js';
+import { LambdaRuntime } from './apigw/lambda-runtime.js';
+import { buildApiModel, type ApiModel } from './apigw/model.js';
+import { PortInUseError, startApiGatewayEmulator } from './apigw/server.js';
+import { DEMO_ACCOUNT_ID, OTHER_ACCOUNT_ID, signDevTokens, TOKEN_LIFETIME_SECONDS, type DevUser, type TokenName } from './tokens.js';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const STATE_DIR = join(REPO_ROOT, '.dealdesk');
+export const DEFAULT_DESCRIPTOR_PATH = join(STATE_DIR, 'local.json');
+
+export interface StartLocalStackOptions {
+  /** API port on 127.0.0.1; 0 = a free one. @default 0 */
+  port?: number;
+  /** Create demo data through the API after start. */
+  seed?: boolean;
+  /** Cloud assembly directory. @default .dealdesk/cdk.out */
+  outdir?: string;
+  /** Where to write the descriptor; false = do not write. @default .dealdesk/local.json */
+  descriptorPath?: string | false;
+  /** Lambda logs: a file path, 'inherit' (this process's stdout) or 'ignore'. @default .dealdesk/logs/lambda.log */
+  lambdaLogs?: string | 'inherit' | 'ignore';
+  /** DynamoDB Local port; 0 = a free one. @default 0 */
+  dynamodbPort?: number;
+  /** Progress messages. @default silent */
+  log?: (line: string) => void;
+  /** One line per API request. */
+  accessLog?: (line: string) => void;
+  /**
+   * Lambda concurrency: 0/undefined = one environment per function serving concurrent invocations;
+   * N > 0 = Lambda-like isolation, one invocation per environment, up to N environments per function.
+   */
+  lambdaInstances?: number;
+}
+
+/** What `.dealdesk/local.json` holds: everything a client, test or benchmark needs. */
+export interface LocalStackDescriptor {
+  apiUrl: string;
+  /** The demo account every token but other_account belongs to. */
+  accountId: string;
+  otherAccountId: string;
+  region: string;
+  /** The AWS account id the emulator puts in requestContext.accountId. */
+  awsAccountId: string;
+  /** Tokens (Cognito-like ID tokens, valid for tokenLifetimeSeconds) by group; other_account is a deal manager of otherAccountId. */
+  tokens: Record<TokenName, string>;
+  users: Record<TokenName, DevUser>;
+  /** Tokens the JWT authorizer refuses (for trying out 401s). */
+  invalidTokens: { expired: string; wrongAudience: string; wrongIssuer: string; badSignature: string };
+  tokenLifetimeSeconds: number;
+  tokensExpireAt: string;
+  issuer: string;
+  jwksUrl: string;
+  /** The user-pool client id; tokens' `aud`. */
+  audience: string;
+  /** The issuer the deployed authorizer would check (from the template), for reference. */
+  templateIssuer: string | undefined;
+  dynamodbEndpoint: string;
+  /** Table logical id → local table name. */
+  tables: Record<string, string>;
+  /** Route keys served, from the template. */
+  routes: string[];
+  /** Function logical id → handler env (resolved) keys, for debugging. */
+  functions: Record<string, { functionName: string; codeDir: string | undefined }>;
+  cloudAssembly: string;
+  stacks: string[];
+  lambdaLogs: string;
+  /** 'shared' or 'isolated:N' (see StartLocalStackOptions.lambdaInstances). */
+  lambdaConcurrency: string;
+  pid: number;
+  startedAt: string;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  accountId: string;
+  tokens: Record<TokenName, string>;
+  descriptor: LocalStackDescriptor;
+  model: ApiModel;
+  stop(): Promise<void>;
+}
+
+export class LocalStackError extends Error {}
+
+function checkJava(): void {
+  const r = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) {
+    throw new LocalStackError(
+      'Java is not installed (or not on PATH): DynamoDB Local needs a Java runtime (17+). ' +
+        'Install it with `apt-get install -y openjdk-17-jre-headless`, or run `./dev start`, which does.',
+    );
+  }
+}
+
+async function checkPortFree(port: number): Promise<void> {
+  if (!port) return;
+  await new Promise<void>((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new PortInUseError(port) : err));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolvePort()));
+  });
+}
+
+interface SynthResult {
+  assemblyDir: string;
+  stacks: { name: string; template: CfnTemplate }[];
+}
+
+/** Synthesizes the app with infra/build-app.ts (in-process), stacks in deployment order. */
+async function synthesize(outdir: string): Promise<SynthResult> {
+  const { buildApp } = (await import('../infra/build-app.js')) as typeof import('../infra/build-app.js');
+  const { app } = buildApp({ outdir });
+  const assembly = app.synth();
+  const artifacts: CloudFormationStackArtifact[] = assembly.stacks;
+  // Topological order over stack dependencies (exporters before importers).
+  const byId = new Map(artifacts.map((a) => [a.id, a]));
+  const ordered: CloudFormationStackArtifact[] = [];
+  const seen = new Set<string>();
+  const visit = (a: CloudFormationStackArtifact): void => {
+    if (seen.has(a.id)) return;
+    seen.add(a.id);
+    for (const dep of a.dependencies) {
+      const d = byId.get(dep.id);
+      if (d) visit(d);
+    }
+    ordered.push(a);
+  };
+  artifacts.forEach(visit);
+  return {
+    assemblyDir: assembly.directory,
+    stacks: ordered.map((a) => ({ name: a.stackName, template: a.template as CfnTemplate })),
+  };
+}
+
+export async function startLocalStack(options: StartLocalStackOptions = {}): Promise<LocalStack> {
+  const log = options.log ?? (() => {});
+  const port = options.port ?? 0;
+  const outdir = resolve(options.outdir ?? join(STATE_DIR, 'cdk.out'));
+  const region = process.env.AWS_REGION ?? process.env.CDK_DEFAULT_REGION ?? 'us-east-1';
+  const awsAccountId = '000000000000';
+  const env: StackEnv = { region, accountId: awsAccountId, partition: 'aws' };
+
+  checkJava();
+  await checkPortFree(port);
+
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const stopAll = async (): Promise<void> => {
+    while (cleanups.length) {
+      const fn = cleanups.pop()!;
+      try {
+        await fn();
+      } catch (err) {
+        log(`cleanup failed: ${(err as Error).message}`);
+      }
+    }
+  };
+
+  try {
+    const t0 = Date.now();
+    log(`synthesizing the CDK app into ${outdir} …`);
+    mkdirSync(outdir, { recursive: true });
+    const synth = await synthesize(outdir);
+    log(`synthesized ${synth.stacks.map((s) => s.name).join(', ')} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+    const { startDynamoDbLocal, localClientConfig } = await import('./dynamodb/launch.js');
+    const { createTablesFromTemplate } = await import('./dynamodb/tables.js');
+    const t1 = Date.now();
+    const ddb = await startDynamoDbLocal({ port: options.dynamodbPort ?? 0 });
+    cleanups.push(() => ddb.stop());
+    log(`DynamoDB Local at ${ddb.endpoint} (${Date.now() - t1} ms)`);
+
+    const client = new DynamoDBClient(localClientConfig(ddb.endpoint));
+    cleanups.push(() => client.destroy());
+    const exportsMap: Record<string, string> = {};
+    const tables: Record<string, string> = {};
+    const resolvers: { name: string; template: CfnTemplate; resolver: IntrinsicResolver }[] = [];
+    for (const s of synth.stacks) {
+      const hasTables = Object.values(s.template.Resources ?? {}).some((r) => r.Type === 'AWS::DynamoDB::Table');
+      const physicalIds = hasTables ? await createTablesFromTemplate(client, s.template) : {};
+      Object.assign(tables, physicalIds);
+      const resolver = new IntrinsicResolver({ template: s.template, stackName: s.name, env, physicalIds, exports: exportsMap });
+      collectExports([{ template: s.template, resolver }], exportsMap);
+      resolvers.push({ ...s, resolver });
+    }
+    log(`tables: ${Object.values(tables).join(', ') || '(none)'}`);
+
+    const apiStack = resolvers.find((r) => Object.values(r.template.Resources ?? {}).some((x) => x.Type === 'AWS::ApiGatewayV2::Api'));
+    if (!apiStack) throw new LocalStackError('no stack of the app defines an AWS::ApiGatewayV2::Api');
+    const model = buildApiModel({
+      template: apiStack.template,
+      resolver: apiStack.resolver,
+      assemblyDir: synth.assemblyDir,
+      warn: (m) => log(`warning: ${m}`),
+    });
+    const authorizer = Object.values(model.authorizers)[0];
+    const audience = authorizer?.audience[0];
+    if (!authorizer || !audience) throw new LocalStackError('the HTTP API has no JWT authorizer with an audience');
+
+    const idp = await startLocalIdp();
+    cleanups.push(() => idp.close());
+
+    let lambdaLogs: WriteStream | 'inherit' | 'ignore';
+    let lambdaLogsLabel: string;
+    if (options.lambdaLogs === 'inherit' || options.lambdaLogs === 'ignore') {
+      lambdaLogs = options.lambdaLogs;
+      lambdaLogsLabel = options.lambdaLogs;
+    } else {
+      const file = resolve(options.lambdaLogs ?? join(STATE_DIR, 'logs', 'lambda.log'));
+      mkdirSync(dirname(file), { recursive: true });
+      const stream = createWriteStream(file, { flags: 'w' });
+      cleanups.push(() => new Promise<void>((r) => stream.end(() => r())));
+      lambdaLogs = stream;
+      lambdaLogsLabel = file;
+    }
+    const runtime = new LambdaRuntime({
+      functions: model.functions,
+      region,
+      accountId: awsAccountId,
+      logs: lambdaLogs,
+      concurrency: options.lambdaInstances ? { mode: 'isolated', maxInstances: options.lambdaInstances } : { mode: 'shared' },
+      baseEnv: {
+        AWS_REGION: region,
+        AWS_DEFAULT_REGION: region,
+        AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        AWS_SESSION_TOKEN: '',
+        // No X-Ray daemon locally; Powertools metrics still print EMF lines to the log.
+        AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+        AWS_XRAY_SDK_ENABLED: 'false',
+      },
+    });
+    cleanups.push(() => runtime.stop());
+
+    const emulator = await startApiGatewayEmulator({
+      model,
+      invoke: (fn, event) => runtime.invoke(fn, event),
+      issuer: idp.issuer,
+      jwks: idp.idp.jwks,
+      accountId: awsAccountId,
+      port,
+      accessLog: options.accessLog,
+      debugLog: (m) => log(`apigw: ${m}`),
+    });
+    cleanups.push(() => emulator.close());
+
+    const signed = await signDevTokens(idp.idp, audience);
+    const descriptor: LocalStackDescriptor = {
+      apiUrl: emulator.url,
+      accountId: DEMO_ACCOUNT_ID,
+      otherAccountId: OTHER_ACCOUNT_ID,
+      region,
+      awsAccountId,
+      tokens: signed.tokens,
+      users: signed.users,
+      invalidTokens: signed.invalidTokens,
+      tokenLifetimeSeconds: TOKEN_LIFETIME_SECONDS,
+      tokensExpireAt: new Date(Date.now() + TOKEN_LIFETIME_SECONDS * 1000).toISOString(),
+      issuer: idp.issuer,
+      jwksUrl: idp.jwksUrl,
+      audience,
+      templateIssuer: authorizer.templateIssuer,
+      dynamodbEndpoint: ddb.endpoint,
+      tables,
+      routes: model.routes.map((r) => r.routeKey),
+      functions: Object.fromEntries(
+        Object.values(model.functions).map((f) => [f.logicalId, { functionName: f.functionName, codeDir: f.codeDir }]),
+      ),
+      cloudAssembly: synth.assemblyDir,
+      stacks: synth.stacks.map((s) => s.name),
+      lambdaLogs: lambdaLogsLabel,
+      lambdaConcurrency: options.lambdaInstances ? `isolated:${options.lambdaInstances}` : 'shared',
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+    };
+    const descriptorPath = options.descriptorPath === undefined ? DEFAULT_DESCRIPTOR_PATH : options.descriptorPath;
+    if (descriptorPath) {
+      mkdirSync(dirname(descriptorPath), { recursive: true });
+      writeFileSync(descriptorPath, `${JSON.stringify(descriptor, null, 2)}\n`, { mode: 0o600 });
+    }
+    log(`API at ${emulator.url} (${model.routes.length} routes, ${Object.keys(model.functions).length} functions)`);
+
+    let stopped: Promise<void> | undefined;
+    const stack: LocalStack = {
+      apiUrl: emulator.url,
+      accountId: DEMO_ACCOUNT_ID,
+      tokens: signed.tokens,
+      descriptor,
+      model,
+      stop: () => (stopped ??= stopAll()),
+    };
+    if (options.seed) {
+      const { seedDemoData } = await import('./seed.js');
+      await seedDemoData(descriptor, { log });
+    }
+    return stack;
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
