@@ -96,6 +96,11 @@ dealdesk local stack is up
   Descriptor     ${descriptorRel}   (apiUrl, tokens for ${Object.keys(d.tokens).join(', ')}; valid until ${d.tokensExpireAt})
   Demo account   ${d.accountId}  (other_account is a deal manager of ${d.otherAccountId})
 
+Tokens (Authorization: Bearer <token>):
+${Object.entries(d.tokens)
+  .map(([group, token]) => `  ${group.padEnd(16)} ${token}`)
+  .join('\n')}
+
 Try it:
   ${tokenCmd}
   curl -s -X POST ${d.apiUrl}/deals -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
