@@ -4,15 +4,9 @@
  * against docs/design.md. Plain data (no CDK imports), so handlers and tools may import it.
  */
 
-export const GROUPS = [
-  'deal_manager',
-  'campaign_manager',
-  'sales_manager',
-  'finance',
-  'legal',
-  'admin',
-] as const;
-export type Group = (typeof GROUPS)[number];
+import { GROUPS, type Group } from '../../shared/domain/actor.js';
+
+export { GROUPS, type Group };
 
 export type HttpMethodName = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE' | 'ANY';
 

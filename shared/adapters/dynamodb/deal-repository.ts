@@ -44,6 +44,7 @@ import {
   dealPk,
   dealVersionSk,
 } from './keys.js';
+import { assertAuditBelongs, assertNextVersion } from '../write-preconditions.js';
 
 export interface DynamoDealRepositoryOptions {
   client: DynamoDBDocumentClient;
@@ -376,17 +377,6 @@ export class DynamoDealRepository implements DealRepository {
   }
 }
 
-function assertNextVersion(nextVersion: number, expectedVersion: number): void {
-  if (nextVersion !== expectedVersion + 1) {
-    throw new Error(`next.version must be expectedVersion + 1 (got ${nextVersion} after ${expectedVersion})`);
-  }
-}
-
-function assertAuditBelongs(audit: AuditEntry, dealId: string, entityType: 'deal' | 'campaign', entityId: string): void {
-  if (audit.dealId !== dealId || audit.entityType !== entityType || audit.entityId !== entityId) {
-    throw new Error(`audit entry ${audit.id} does not describe ${entityType} ${entityId} of deal ${dealId}`);
-  }
-}
 
 /** Full jitter: random in [0, min(200, 10 * 2^attempt)) ms. */
 function backoff(attempt: number): number {

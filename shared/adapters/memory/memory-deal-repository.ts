@@ -2,8 +2,10 @@ import type { AuditEntry } from '../../domain/audit.js';
 import type { Campaign } from '../../domain/campaign/campaign.js';
 import type { Deal } from '../../domain/deal/deal.js';
 import { NotFoundError, ValidationError, VersionConflictError } from '../../domain/errors.js';
+import { decodePageCursor, encodePageCursor, invalidCursor } from '../page-cursor.js';
 import type { DealListQuery, DealRepository } from '../../ports/deal-repository.js';
 import type { Page, PageRequest } from '../../ports/page.js';
+import { assertAuditBelongs, assertNextVersion } from '../write-preconditions.js';
 
 /**
  * In-memory DealRepository with the DynamoDB adapter's semantics (shared/adapters/dynamodb), for unit
@@ -174,17 +176,6 @@ function copyOrUndefined<T>(value: T | undefined): T | undefined {
   return value === undefined ? undefined : copy(value);
 }
 
-function assertNextVersion(nextVersion: number, expectedVersion: number): void {
-  if (nextVersion !== expectedVersion + 1) {
-    throw new Error(`next.version must be expectedVersion + 1 (got ${nextVersion} after ${expectedVersion})`);
-  }
-}
-
-function assertAuditBelongs(audit: AuditEntry, dealId: string, entityType: 'deal' | 'campaign', entityId: string): void {
-  if (audit.dealId !== dealId || audit.entityType !== entityType || audit.entityId !== entityId) {
-    throw new Error(`audit entry ${audit.id} does not describe ${entityType} ${entityId} of deal ${dealId}`);
-  }
-}
 
 /**
  * Keyset pagination over `items` ordered by `keyOf` (ascending or descending). The cursor holds the key
@@ -217,22 +208,12 @@ function compare(a: string, b: string): number {
 }
 
 function encodeCursor(listing: string, key: string): string {
-  return Buffer.from(JSON.stringify({ l: listing, k: key }), 'utf8').toString('base64url');
+  return encodePageCursor({ l: listing, k: key });
 }
 
 function decodeCursor(cursor: string, listing: string): string {
-  const invalid = (message: string) => new ValidationError([{ path: 'cursor', message }]);
-  if (cursor.length === 0 || cursor.length > 4096 || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
-    throw invalid('cursor is not a valid page cursor');
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid('cursor is not a valid page cursor');
-  }
-  const { l, k } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { l?: unknown; k?: unknown };
-  if (typeof l !== 'string' || typeof k !== 'string') throw invalid('cursor is not a valid page cursor');
-  if (l !== listing) throw invalid('cursor does not belong to this listing');
+  const { l, k } = decodePageCursor(cursor);
+  if (typeof l !== 'string' || typeof k !== 'string') throw invalidCursor();
+  if (l !== listing) throw invalidCursor('cursor does not belong to this listing');
   return k;
 }
