@@ -4,10 +4,23 @@
  * then measures create (POST /deals), get (GET /deals/{id}) and amend (PATCH /deals/{id} with
  * If-Match) over loopback HTTP with a fixed concurrency and request count, prints requests/s and
  * p50/p99 latency per operation as a table and one JSON line, and stops everything.
+ *
+ * Baseline, measured in the same run: the same three operations through the DynamoDB repository
+ * called directly (no HTTP, no emulator, no middy chain) against the same DynamoDB Local. The ratio
+ * api/baseline says what the API layer costs on top of the store; DynamoDB Local itself (a 2020 Java
+ * emulator) bounds both.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDealRepository } from '../shared/adapters/dynamodb/deal-repository.js';
+import { dealAuditEntry } from '../shared/domain/audit-entry.js';
+import { amendDeal } from '../shared/domain/deal/amend.js';
+import { createDeal } from '../shared/domain/deal/create.js';
+import type { ChangeContext } from '../shared/domain/actor.js';
 import { apiClient, type ApiResponse } from '../local/client.js';
+import { localClientConfig } from '../local/dynamodb/launch.js';
 import { STATE_DIR, startLocalStack, type LocalStack } from '../local/stack.js';
 
 interface OpResult {
@@ -150,12 +163,17 @@ async function main(): Promise<void> {
     // Each amend targets its own deal with If-Match "1", so every request is a real write, not a 412.
     const a = await measure('amend', Math.min(requests, ids.length), concurrency, (i) => api('PATCH', `/deals/${ids[i]}`, { token, ifMatch: 1, body: { name: `amended ${i}` } }), 200);
     const rows = [c.result, g.result, a.result];
+    const baseline = await measureBaseline(stack, requests, concurrency);
 
     console.log(`\ndealdesk API benchmark — local stack (API Gateway emulator + bundled Lambda handlers + DynamoDB Local), loopback`);
     console.log(`command: ${command}`);
     console.log(`node ${process.version}, ${new Date().toISOString()}, Lambda concurrency ${d.lambdaConcurrency}\n`);
     console.log(table(rows));
-    console.log(`\n${JSON.stringify({ bench: 'api', command, node: process.version, at: new Date().toISOString(), requests, concurrency, warmup, lambdaConcurrency: d.lambdaConcurrency, results: rows })}`);
+    console.log(`\nbaseline: the same operations through DynamoDealRepository in this process, same DynamoDB Local\n`);
+    console.log(table(baseline));
+    const ratios = rows.map((r, i) => ({ op: r.op, rpsVsBaseline: Number((r.rps / baseline[i]!.rps).toFixed(2)) }));
+    console.log(`\napi/baseline throughput: ${ratios.map((r) => `${r.op} ${r.rpsVsBaseline}`).join(', ')}`);
+    console.log(`\n${JSON.stringify({ bench: 'api', command, node: process.version, at: new Date().toISOString(), requests, concurrency, warmup, lambdaConcurrency: d.lambdaConcurrency, results: rows, baseline, ratios })}`);
     const failed = rows.filter((r) => r.errors > 0);
     if (failed.length) {
       console.error(`[bench] non-success answers: ${failed.map((r) => `${r.op} ${JSON.stringify(r.statuses)}`).join('; ')}`);
@@ -163,6 +181,54 @@ async function main(): Promise<void> {
     }
   } finally {
     await stop();
+  }
+}
+
+/**
+ * The store alone: create, get and amend through the repository the handlers use, with the table names
+ * the deployed functions get (resolved from the template), against the stack's DynamoDB Local.
+ */
+async function measureBaseline(stack: LocalStack, requests: number, concurrency: number): Promise<OpResult[]> {
+  const env = Object.values(stack.model.functions).find((f) => f.environment.DEALS_TABLE_NAME)?.environment;
+  if (!env?.DEALS_TABLE_NAME || !env.HISTORY_TABLE_NAME) throw new Error('no function of the template binds the deals and history tables');
+  const client = new DynamoDBClient(localClientConfig(stack.descriptor.dynamodbEndpoint));
+  const repo = new DynamoDealRepository({
+    client: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    dealsTableName: env.DEALS_TABLE_NAME,
+    historyTableName: env.HISTORY_TABLE_NAME,
+  });
+  const ctx = (): ChangeContext => ({
+    actor: { userId: 'bench', groups: ['deal_manager'], accountIds: [stack.accountId] },
+    correlationId: 'bench',
+    sourceIp: '127.0.0.1',
+    userAgent: 'bench',
+    at: new Date().toISOString(),
+  });
+  const ok = (status: number) => ({ status, headers: new Headers(), body: undefined, text: '' }) satisfies ApiResponse;
+  try {
+    const deals = Array.from({ length: requests }, (_, i) =>
+      createDeal(
+        { accountId: stack.accountId, name: `baseline ${i}`, type: 'standard', totalValue: { amountMinor: 1_000_000 + i, currency: 'USD' }, startDate: '2027-01-01', endDate: '2027-12-31' },
+        ctx(),
+        { dealId: `baseline-${process.pid}-${i}` },
+      ),
+    );
+    const c = await measure('create', requests, concurrency, async (i) => {
+      await repo.createDeal(deals[i]!, dealAuditEntry(deals[i]!, 'deal.created', ctx()));
+      return ok(201);
+    }, 201);
+    const g = await measure('get', requests, concurrency, async (i) => ok((await repo.getDeal(deals[i]!.id)) ? 200 : 404), 200);
+    // As the amend handler does: read the deal and its campaigns, then one transaction.
+    const a = await measure('amend', requests, concurrency, async (i) => {
+      const current = await repo.getDeal(deals[i]!.id);
+      const campaigns = (await repo.listCampaigns(deals[i]!.id, { limit: 100 })).items;
+      const { next, changes } = amendDeal(current!, { name: `amended ${i}` }, ctx(), { campaigns });
+      await repo.saveDeal(next, 1, dealAuditEntry(next, 'deal.amended', ctx(), changes));
+      return ok(200);
+    }, 200);
+    return [c.result, g.result, a.result];
+  } finally {
+    client.destroy();
   }
 }
 
