@@ -14,9 +14,11 @@ import type { Construct } from 'constructs';
  *   history      pk (S) / sk (S)            DEAL#<dealId> / VERSION#<000000001> | CAMPAIGN#<cid>#VERSION#<…>
  *                                           | AUDIT#<at>#<entryId>      (append-only; no TTL, ever)
  *   idempotency  id (S)                     Powertools idempotency record; TTL expiration
+ *   spend        pk (S) / sk (S)            CAMPAIGN#<campaignId> / DAY#<yyyy-mm-dd> (committed total)
+ *                                           | EVENT#<eventId> (exactly-once marker; TTL expiresAt)
  *
  * Physical names are left to CloudFormation; handlers get them from DEALS_TABLE_NAME,
- * HISTORY_TABLE_NAME and IDEMPOTENCY_TABLE_NAME.
+ * HISTORY_TABLE_NAME, IDEMPOTENCY_TABLE_NAME and SPEND_TABLE_NAME.
  */
 export const DEALS_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const DEALS_INDEXES = {
@@ -28,12 +30,15 @@ export const DEALS_TTL_ATTRIBUTE = 'expiresAt';
 export const HISTORY_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const IDEMPOTENCY_KEY = 'id';
 export const IDEMPOTENCY_TTL_ATTRIBUTE = 'expiration';
+export const SPEND_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
+/** Set only on the per-event markers (shared/adapters/dynamodb/spend-ledger.ts); day totals never expire. */
+export const SPEND_TTL_ATTRIBUTE = 'expiresAt';
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface DataStackProps extends StackProps {}
 
 /**
- * Stateful resources of dealdesk: the three DynamoDB tables.
+ * Stateful resources of dealdesk: the four DynamoDB tables.
  *
  * Encryption: AWS managed KMS key (`aws/dynamodb`, SSEType KMS). Data is encrypted at rest with a
  * KMS key whose use is logged in CloudTrail, with no key policy to maintain and no per-consumer key
@@ -50,6 +55,8 @@ export class DataStack extends Stack {
   readonly historyTable: dynamodb.Table;
   /** Powertools idempotency records. */
   readonly idempotencyTable: dynamodb.Table;
+  /** Committed spend per campaign-day, reconciled from the bid event stream (exactly once per event). */
+  readonly spendTable: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: DataStackProps = {}) {
     super(scope, id, props);
@@ -95,6 +102,17 @@ export class DataStack extends Stack {
       // Records live for hours (TTL) and only guard against duplicate retries; losing them when the
       // whole stack is deleted is harmless, so the table goes with the stack.
       removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.spendTable = new dynamodb.Table(this, 'Spend', {
+      ...common,
+      partitionKey: { name: SPEND_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: SPEND_KEYS.sortKey, type: dynamodb.AttributeType.STRING },
+      // Markers expire (kept well past the stream's retention); the DAY# totals carry no TTL attribute.
+      timeToLiveAttribute: SPEND_TTL_ATTRIBUTE,
+      // Committed spend is what budgets are rebuilt from after a Redis loss: never lost with the stack.
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
     });
   }
 

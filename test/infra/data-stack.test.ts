@@ -39,6 +39,7 @@ describe('DataStack', () => {
   let deals: TableInfo;
   let history: TableInfo;
   let idempotency: TableInfo;
+  let spend: TableInfo;
 
   beforeAll(() => {
     // Prepare
@@ -54,17 +55,18 @@ describe('DataStack', () => {
     deals = byLogicalId('Deals');
     history = byLogicalId('History');
     idempotency = byLogicalId('Idempotency');
+    spend = byLogicalId('Spend');
   });
 
-  it('defines exactly three tables, named by CloudFormation', () => {
+  it('defines exactly four tables, named by CloudFormation', () => {
     // Assess
-    template.resourceCountIs('AWS::DynamoDB::Table', 3);
-    for (const t of [deals, history, idempotency]) expect(t.props.TableName).toBeUndefined();
+    template.resourceCountIs('AWS::DynamoDB::Table', 4);
+    for (const t of [deals, history, idempotency, spend]) expect(t.props.TableName).toBeUndefined();
   });
 
-  it('keys deals and history by pk/sk strings and idempotency by id', () => {
+  it('keys deals, history and spend by pk/sk strings and idempotency by id', () => {
     // Assess
-    for (const t of [deals, history]) {
+    for (const t of [deals, history, spend]) {
       expect(t.props.KeySchema).toEqual([
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
@@ -79,11 +81,12 @@ describe('DataStack', () => {
     expect(deals.props.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
     expect(history.props.StreamSpecification).toBeUndefined();
     expect(idempotency.props.StreamSpecification).toBeUndefined();
+    expect(spend.props.StreamSpecification).toBeUndefined();
   });
 
   it('is on demand, AWS-managed KMS encrypted and point-in-time recoverable', () => {
     // Assess
-    for (const t of [deals, history, idempotency]) {
+    for (const t of [deals, history, idempotency, spend]) {
       expect(t.props.BillingMode).toBe('PAY_PER_REQUEST');
       // SSEEnabled without SSEType/KMSMasterKeyId = KMS with the AWS managed key aws/dynamodb.
       expect(t.props.SSESpecification).toEqual({ SSEEnabled: true });
@@ -91,9 +94,10 @@ describe('DataStack', () => {
     }
   });
 
-  it('expires deals items on expiresAt and idempotency records on expiration; never history', () => {
+  it('expires deals items and spend event markers on expiresAt and idempotency records on expiration; never history', () => {
     // Assess
     expect(deals.props.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(spend.props.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
     expect(idempotency.props.TimeToLiveSpecification).toEqual({ AttributeName: 'expiration', Enabled: true });
     expect(history.props.TimeToLiveSpecification).toBeUndefined();
   });
@@ -122,16 +126,29 @@ describe('DataStack', () => {
       ),
     );
     expect(history.props.GlobalSecondaryIndexes).toBeUndefined();
+    expect(spend.props.GlobalSecondaryIndexes).toBeUndefined();
+    expect(spend.props.AttributeDefinitions).toEqual([
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+    ]);
   });
 
-  it('retains and deletion-protects deals and history; idempotency goes with the stack', () => {
+  it('retains and deletion-protects deals, history and spend; idempotency goes with the stack', () => {
     // Assess
-    for (const t of [deals, history]) {
+    for (const t of [deals, history, spend]) {
       expect(t.resource.DeletionPolicy).toBe('Retain');
       expect(t.resource.UpdateReplacePolicy).toBe('Retain');
       expect(t.props.DeletionProtectionEnabled).toBe(true);
     }
     expect(idempotency.resource.DeletionPolicy).toBe('Delete');
+  });
+
+  it('exposes the spend table to other stacks', () => {
+    // Prepare
+    const app = new App();
+    const data = new DataStack(app, 'Data');
+    // Assess
+    expect(Stack.of(data).getLogicalId(data.spendTable.node.defaultChild as any)).toBe(spend.id);
   });
 
   it('grantHistoryAppend allows PutItem and reads on history, never UpdateItem or DeleteItem', () => {

@@ -1,0 +1,367 @@
+/**
+ * BufferedEventPublisher: the bidder's EventSink on Kinesis, built so the hot path never waits.
+ *
+ *   publish(event)  O(1), synchronous, never throws: appends to a bounded in-memory buffer; when the
+ *                   buffer holds `capacity` records (retries included), the event is dropped and counted.
+ *   flusher         a background timer (every `flushIntervalMs`, or at once when a full batch is waiting)
+ *                   sends PutRecords batches of ≤ `maxBatchRecords` (500) records and ≤ `maxBatchBytes`
+ *                   (5 MiB, data + partition keys, as Kinesis counts) with up to `maxInFlight` calls in
+ *                   parallel. Records are JSON-encoded here, off the hot path (so a published event must
+ *                   not be mutated afterwards).
+ *   failures        PutRecords answers per record: a record with an ErrorCode
+ *                   (ProvisionedThroughputExceededException, InternalFailure, KMS throttling …) is retried
+ *                   on its own after a jittered exponential backoff, up to `maxAttempts` sends in all; a
+ *                   call that fails as a whole retries every record in it the same way. A record that
+ *                   exhausts its attempts, cannot be encoded or is larger than 1 MiB is counted as `failed`.
+ *   shutdown        close() stops taking events and drains until `deadlineMs`; what is still buffered then
+ *                   is counted as `dropped`.
+ *
+ * Ordering: records of one partition key usually arrive in publish order, but a retried record lands
+ * after records published later. Consumers of these events do not depend on order (spend is additive and
+ * idempotent per event id).
+ */
+import { PutRecordsCommand, type PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
+import { encodeEvent, partitionKeyOf } from '../../events/codec.js';
+import type { BidderEvent } from '../../events/types.js';
+import type { EventSink } from '../../ports/event-sink.js';
+
+/** Kinesis PutRecords limits. */
+export const KINESIS_LIMITS = {
+  maxRecordsPerCall: 500,
+  maxBytesPerCall: 5 * 1024 * 1024,
+  maxBytesPerRecord: 1024 * 1024,
+} as const;
+
+/** The part of KinesisClient the publisher uses (tests pass a fake). */
+export interface PutRecordsClient {
+  send(command: PutRecordsCommand): Promise<PutRecordsCommandOutput>;
+}
+
+export interface BufferedEventPublisherOptions {
+  client: PutRecordsClient;
+  /** One of streamName / streamArn. */
+  streamName?: string;
+  streamArn?: string;
+  /** Records the buffer holds (queued + waiting to retry) before publish drops. Default 10,000. */
+  capacity?: number;
+  /** Flush a partial batch at least this often, ms. Default 100. */
+  flushIntervalMs?: number;
+  /** Default and maximum 500. */
+  maxBatchRecords?: number;
+  /** Default and maximum 5 MiB. */
+  maxBatchBytes?: number;
+  /** Sends per record, the first included. Default 5. */
+  maxAttempts?: number;
+  /** Backoff before retry n: between half and all of min(backoffMaxMs, backoffBaseMs * 2^(n-1)). */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** PutRecords calls in flight at once. Default 4. */
+  maxInFlight?: number;
+  partitionKey?: (event: BidderEvent) => string;
+  encode?: (event: BidderEvent) => Uint8Array;
+  /** Told about calls that failed as a whole, and records given up on (for logs). Must not throw. */
+  onError?: (error: unknown, info: { records: number; gaveUp: number }) => void;
+  /** For tests. */
+  random?: () => number;
+  now?: () => number;
+}
+
+export interface PublisherStats {
+  /** Records waiting in the buffer (queued or waiting to retry). */
+  buffered: number;
+  /** Records in PutRecords calls not yet answered. */
+  inFlight: number;
+  /** Records Kinesis accepted. */
+  sent: number;
+  /** Records never sent: buffer full, published after close, or still buffered at close's deadline. */
+  dropped: number;
+  /** Records given up on: attempts exhausted, not encodable, or larger than 1 MiB. */
+  failed: number;
+  /** Record re-sends scheduled after a failure. */
+  retried: number;
+  /** PutRecords calls made. */
+  batches: number;
+}
+
+interface Pending {
+  event: BidderEvent;
+  data?: Uint8Array;
+  key?: string;
+  bytes: number;
+  attempts: number;
+  readyAt: number;
+}
+
+const utf8 = new TextEncoder();
+
+export class BufferedEventPublisher implements EventSink {
+  private readonly client: PutRecordsClient;
+  private readonly target: { StreamName?: string; StreamARN?: string };
+  private readonly capacity: number;
+  private readonly maxBatchRecords: number;
+  private readonly maxBatchBytes: number;
+  private readonly maxAttempts: number;
+  private readonly backoffBaseMs: number;
+  private readonly backoffMaxMs: number;
+  private readonly maxInFlight: number;
+  private readonly keyOf: (event: BidderEvent) => string;
+  private readonly encode: (event: BidderEvent) => Uint8Array;
+  private readonly onError: BufferedEventPublisherOptions['onError'];
+  private readonly random: () => number;
+  private readonly now: () => number;
+
+  private queue: Pending[] = [];
+  private head = 0;
+  private retries: Pending[] = [];
+  private inFlightRecords = 0;
+  private inFlightCalls = 0;
+  private closed = false;
+  /** close() returned: calls still in flight then may finish, but nothing is retried any more. */
+  private abandoned = false;
+  private pumpScheduled = false;
+  private draining = 0;
+  private readonly timer: NodeJS.Timeout;
+  private readonly idleWaiters = new Set<() => void>();
+  private readonly counters = { sent: 0, dropped: 0, failed: 0, retried: 0, batches: 0 };
+
+  constructor(options: BufferedEventPublisherOptions) {
+    if (!options.streamName === !options.streamArn) throw new Error('BufferedEventPublisher needs exactly one of streamName and streamArn');
+    this.client = options.client;
+    this.target = options.streamArn ? { StreamARN: options.streamArn } : { StreamName: options.streamName! };
+    this.capacity = positiveInt(options.capacity ?? 10_000, 'capacity');
+    this.maxBatchRecords = Math.min(positiveInt(options.maxBatchRecords ?? 500, 'maxBatchRecords'), KINESIS_LIMITS.maxRecordsPerCall);
+    this.maxBatchBytes = Math.min(positiveInt(options.maxBatchBytes ?? KINESIS_LIMITS.maxBytesPerCall, 'maxBatchBytes'), KINESIS_LIMITS.maxBytesPerCall);
+    this.maxAttempts = positiveInt(options.maxAttempts ?? 5, 'maxAttempts');
+    this.backoffBaseMs = Math.max(0, options.backoffBaseMs ?? 50);
+    this.backoffMaxMs = Math.max(this.backoffBaseMs, options.backoffMaxMs ?? 2_000);
+    this.maxInFlight = positiveInt(options.maxInFlight ?? 4, 'maxInFlight');
+    this.keyOf = options.partitionKey ?? partitionKeyOf;
+    this.encode = options.encode ?? encodeEvent;
+    this.onError = options.onError;
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+    const interval = positiveInt(options.flushIntervalMs ?? 100, 'flushIntervalMs');
+    this.timer = setInterval(() => this.pump(), interval);
+    this.timer.unref();
+  }
+
+  /** Hot path: O(1), no I/O, never throws. */
+  publish(event: BidderEvent): void {
+    try {
+      if (this.closed || this.bufferedCount() >= this.capacity) {
+        this.counters.dropped += 1;
+        return;
+      }
+      this.queue.push({ event, bytes: 0, attempts: 0, readyAt: 0 });
+      if (this.queue.length - this.head >= this.maxBatchRecords) this.schedulePump();
+    } catch {
+      this.counters.dropped += 1;
+    }
+  }
+
+  stats(): PublisherStats {
+    return { buffered: this.bufferedCount(), inFlight: this.inFlightRecords, ...this.counters };
+  }
+
+  /** Sends everything buffered; resolves when nothing is buffered or in flight, or at the deadline (default 30 s). */
+  async flush(options: { deadlineMs?: number } = {}): Promise<void> {
+    if (this.isIdle()) return;
+    this.draining += 1;
+    try {
+      this.pump();
+      await this.waitIdle(options.deadlineMs ?? 30_000);
+    } finally {
+      this.draining -= 1;
+    }
+  }
+
+  /** Stops taking events, drains until the deadline (default 5 s), counts what is left as dropped. Safe to call twice. */
+  async close(options: { deadlineMs?: number } = {}): Promise<void> {
+    const first = !this.closed;
+    this.closed = true;
+    clearInterval(this.timer);
+    await this.flush({ deadlineMs: options.deadlineMs ?? 5_000 });
+    if (first || this.bufferedCount() > 0) {
+      this.counters.dropped += this.bufferedCount();
+      this.queue = [];
+      this.head = 0;
+      this.retries = [];
+    }
+    this.abandoned = true;
+  }
+
+  private bufferedCount(): number {
+    return this.queue.length - this.head + this.retries.length;
+  }
+
+  private isIdle(): boolean {
+    return this.bufferedCount() === 0 && this.inFlightRecords === 0;
+  }
+
+  private waitIdle(deadlineMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.idleWaiters.delete(done);
+        resolve();
+      };
+      // Ref'd on purpose: keeps the process alive while draining (the flusher's own timers are unref'd).
+      const timer = setTimeout(done, Math.max(0, deadlineMs));
+      this.idleWaiters.add(done);
+      if (this.isIdle()) done();
+    });
+  }
+
+  private notifyIfIdle(): void {
+    if (this.isIdle()) for (const waiter of [...this.idleWaiters]) waiter();
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    }).unref();
+  }
+
+  /** Starts as many PutRecords calls as allowed and ready. */
+  private pump(): void {
+    while (this.inFlightCalls < this.maxInFlight) {
+      const batch = this.takeBatch();
+      if (batch.length === 0) break;
+      void this.send(batch);
+    }
+    this.notifyIfIdle();
+  }
+
+  private takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    let bytes = 0;
+    const now = this.now();
+    const fits = (record: Pending): boolean | 'skip' => {
+      if (!this.prepare(record)) return 'skip';
+      if (batch.length >= this.maxBatchRecords || bytes + record.bytes > this.maxBatchBytes) return false;
+      return true;
+    };
+    if (this.retries.length > 0) {
+      const waiting: Pending[] = [];
+      for (const record of this.retries) {
+        if (record.readyAt > now) {
+          waiting.push(record);
+          continue;
+        }
+        const ok = fits(record);
+        if (ok === 'skip') continue;
+        if (!ok) {
+          waiting.push(record);
+          continue;
+        }
+        batch.push(record);
+        bytes += record.bytes;
+      }
+      this.retries = waiting;
+    }
+    while (this.head < this.queue.length) {
+      const record = this.queue[this.head]!;
+      const ok = fits(record);
+      if (ok === false) break;
+      this.head += 1;
+      if (ok === 'skip') continue;
+      batch.push(record);
+      bytes += record.bytes;
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return batch;
+  }
+
+  /** Encodes a record once; false (and counted failed) when it cannot be sent at all. */
+  private prepare(record: Pending): boolean {
+    if (record.data) return true;
+    try {
+      const data = this.encode(record.event);
+      const key = this.keyOf(record.event);
+      const bytes = data.byteLength + utf8.encode(key).byteLength;
+      if (key.length === 0 || bytes > KINESIS_LIMITS.maxBytesPerRecord) throw new Error(`record of ${bytes} bytes (key "${key}") cannot be sent`);
+      record.data = data;
+      record.key = key;
+      record.bytes = bytes;
+      return true;
+    } catch (err) {
+      this.counters.failed += 1;
+      this.report(err, 1, 1);
+      return false;
+    }
+  }
+
+  private async send(batch: Pending[]): Promise<void> {
+    this.inFlightCalls += 1;
+    this.inFlightRecords += batch.length;
+    this.counters.batches += 1;
+    const failed: Pending[] = [];
+    try {
+      const out = await this.client.send(
+        new PutRecordsCommand({ ...this.target, Records: batch.map((r) => ({ Data: r.data!, PartitionKey: r.key! })) }),
+      );
+      const results = out.Records ?? [];
+      batch.forEach((record, i) => {
+        const result = results[i];
+        // A missing entry cannot be confirmed: resend it (at-least-once; consumers dedupe by event id).
+        if (!result || result.ErrorCode || !result.SequenceNumber) failed.push(record);
+        else this.counters.sent += 1;
+      });
+    } catch (err) {
+      failed.push(...batch);
+      this.report(err, batch.length, 0);
+    } finally {
+      this.inFlightCalls -= 1;
+      this.inFlightRecords -= batch.length;
+    }
+    if (failed.length > 0) this.retryOrGiveUp(failed);
+    if (this.draining > 0 || this.queue.length - this.head >= this.maxBatchRecords) this.pump();
+    else this.notifyIfIdle();
+  }
+
+  private retryOrGiveUp(records: Pending[]): void {
+    if (this.abandoned) {
+      this.counters.dropped += records.length;
+      return;
+    }
+    const now = this.now();
+    let gaveUp = 0;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const record of records) {
+      record.attempts += 1;
+      if (record.attempts >= this.maxAttempts) {
+        gaveUp += 1;
+        continue;
+      }
+      const cap = Math.min(this.backoffMaxMs, this.backoffBaseMs * 2 ** (record.attempts - 1));
+      record.readyAt = now + cap / 2 + this.random() * (cap / 2);
+      earliest = Math.min(earliest, record.readyAt);
+      this.retries.push(record);
+      this.counters.retried += 1;
+    }
+    if (gaveUp > 0) {
+      this.counters.failed += gaveUp;
+      this.report(new Error(`gave up on ${gaveUp} record(s) after ${this.maxAttempts} attempts`), records.length, gaveUp);
+    }
+    if (Number.isFinite(earliest)) setTimeout(() => this.pump(), Math.max(0, earliest - now)).unref();
+  }
+
+  private report(error: unknown, records: number, gaveUp: number): void {
+    try {
+      this.onError?.(error, { records, gaveUp });
+    } catch {
+      // never let a logging hook break the flusher
+    }
+  }
+}
+
+function positiveInt(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  return value;
+}
