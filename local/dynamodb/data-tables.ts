@@ -11,12 +11,13 @@ export interface DataTableNames {
   deals: string;
   history: string;
   idempotency: string;
+  spend: string;
 }
 
 /** Logical ids of the three tables of a DataStack (which are also their local physical names). */
 export function dataTableLogicalIds(stack: DataStack): DataTableNames {
   const id = (table: { node: { defaultChild?: unknown } }) => Stack.of(stack).getLogicalId(table.node.defaultChild as CfnResource);
-  return { deals: id(stack.dealsTable), history: id(stack.historyTable), idempotency: id(stack.idempotencyTable) };
+  return { deals: id(stack.dealsTable), history: id(stack.historyTable), idempotency: id(stack.idempotencyTable), spend: id(stack.spendTable) };
 }
 
 /** Synthesizes a DataStack on its own: its CloudFormation template and its tables' logical ids. */
@@ -31,5 +32,5 @@ export function synthDataStack(): { template: object; logicalIds: DataTableNames
 export async function createDataTables(client: DynamoDBClient): Promise<DataTableNames> {
   const { template, logicalIds } = synthDataStack();
   const names = await createTablesFromTemplate(client, template);
-  return { deals: names[logicalIds.deals]!, history: names[logicalIds.history]!, idempotency: names[logicalIds.idempotency]! };
+  return { deals: names[logicalIds.deals]!, history: names[logicalIds.history]!, idempotency: names[logicalIds.idempotency]!, spend: names[logicalIds.spend]! };
 }
