@@ -1,0 +1,364 @@
+/**
+ * LeaseManager: runs a bidder's budget leases against a BudgetAllocator (Redis in production).
+ *
+ * - Hot path: `tryReserve` only touches the LocalLease (no network call).
+ * - Background loop (`start`, or `refresh()` step by step): settles expired reservations, returns
+ *   unused parts of expiring leases, and asks for a new lease for each campaign whose local
+ *   balance is under its low-water mark, before it runs dry.
+ * - Notices: `commit` (billing) accepts the notice locally, then confirms it with the allocator;
+ *   only `committed`/`duplicate` answers are billable spend. `release` (loss).
+ * - Fails closed: when the allocator cannot be reached, no lease is granted, so once the local
+ *   leases are used up or expire `tryReserve` answers false. Nothing is ever granted locally.
+ * - A campaign-day the allocator does not know (new day, or Redis lost its data) is initialised
+ *   from the BudgetSource, conservatively: everything released so far and not known committed is
+ *   held as if spent until any lease handed out before could no longer be billed.
+ */
+import type { PacingMode } from '../domain/campaign/campaign.js';
+import { campaignDayId, dayEndUtc, dayStartUtc, parseCampaignDayId, utcDay } from './campaign-day.js';
+import { LocalLease, type LocalCommit, type ReturnOrder } from './local-lease.js';
+import { releasedAt } from './pacing.js';
+import type { BudgetAllocator, BudgetSource, CommitOutcome, GrantOutcome } from './ports.js';
+import type { Nanos } from './units.js';
+
+export interface CampaignLeasePlan {
+  campaignId: string;
+  /** How much to ask for per lease (e.g. a few seconds of expected spend). */
+  leaseAmount: Nanos;
+  /** Refresh when less than this is available locally (default leaseAmount / 2). */
+  lowWaterMark?: Nanos;
+  /** Highest cost of one impression: grants smaller than this are useless (default 1). */
+  maxImpressionCost?: Nanos;
+}
+
+export type LeaseEvent =
+  | { type: 'granted'; campaignId: string; campaignDay: string; leaseId: string; amount: Nanos }
+  | { type: 'exhausted'; campaignId: string; campaignDay: string }
+  | { type: 'initialised'; campaignId: string; campaignDay: string; committed: Nanos; outstanding: Nanos }
+  | { type: 'returned'; campaignDay: string; leaseId: string; amount: Nanos }
+  | { type: 'allocator_error'; operation: string; error: string }
+  | { type: 'commit_refused'; bidId: string; reason: string; amount: Nanos }
+  | { type: 'reservations_expired'; count: number; amount: Nanos };
+
+export interface LeaseManagerOptions {
+  allocator: BudgetAllocator;
+  source: BudgetSource;
+  bidderId: string;
+  /** The campaigns this bidder spends for (read on every refresh). */
+  campaigns: () => Iterable<CampaignLeasePlan>;
+  clock?: () => number;
+  /** Lease lifetime (default 10 s). */
+  leaseTtlMs?: number;
+  /** How long a reservation waits for its notice (default 30 s). */
+  reservationTtlMs?: number;
+  /** Assumed bound on clock differences between processes (default 1 s). */
+  clockSkewMs?: number;
+  /** Background loop period (default 200 ms). */
+  refreshIntervalMs?: number;
+  /** Try to confirm a commit with the allocator for at most this long (default 2 s, capped by the lease's reclaimAt). */
+  commitRetryMs?: number;
+  /** And at most this many times (default 6). */
+  commitAttempts?: number;
+  /** Initialise the next campaign-day this long before it starts, so it needs no restart hold (default 10 min). */
+  preInitMs?: number;
+  onEvent?: (event: LeaseEvent) => void;
+}
+
+/** What a billing notice came to. Only `billable: true` may be charged to the advertiser. */
+export type CommitReport =
+  | { billable: true; status: 'committed' | 'duplicate'; amount: Nanos; campaignId: string; campaignDay: string }
+  | { billable: false; status: 'refused_locally'; reason: Extract<LocalCommit, { ok: false }>['reason'] }
+  | { billable: false; status: 'refused'; reason: string; amount: Nanos; campaignId: string }
+  | { billable: false; status: 'unconfirmed'; error: string; amount: Nanos; campaignId: string };
+
+interface DayInfo {
+  dailyBudget: Nanos;
+  pacing: PacingMode;
+  dayStart: number;
+  dayEnd: number;
+}
+
+export class LeaseManager {
+  readonly local: LocalLease;
+  private readonly clock: () => number;
+  private readonly leaseTtlMs: number;
+  private readonly reservationTtlMs: number;
+  private readonly skewMs: number;
+  private readonly graceMs: number;
+  private readonly refreshIntervalMs: number;
+  private readonly commitRetryMs: number;
+  private readonly commitAttempts: number;
+  private readonly preInitMs: number;
+  private readonly preInitialised = new Set<string>();
+  private readonly dayInfo = new Map<string, { info: DayInfo | undefined; at: number }>();
+  private readonly lowWater = new Map<string, Nanos>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private reachable = true;
+  private stopped = false;
+
+  constructor(private readonly options: LeaseManagerOptions) {
+    this.clock = options.clock ?? Date.now;
+    this.leaseTtlMs = options.leaseTtlMs ?? 10_000;
+    this.reservationTtlMs = options.reservationTtlMs ?? 30_000;
+    this.skewMs = options.clockSkewMs ?? 1_000;
+    // A reservation made just before expiresAt can be billed until expiresAt + TTL (+ skew both ways).
+    this.graceMs = this.reservationTtlMs + 2 * this.skewMs;
+    this.refreshIntervalMs = options.refreshIntervalMs ?? 200;
+    this.commitRetryMs = options.commitRetryMs ?? 2_000;
+    this.commitAttempts = options.commitAttempts ?? 6;
+    this.preInitMs = options.preInitMs ?? 600_000;
+    this.local = new LocalLease({
+      reservationTtlMs: this.reservationTtlMs,
+      expirySafetyMs: this.skewMs,
+      lowWaterMark: (campaignId) => this.lowWater.get(campaignId) ?? 1,
+      refreshAheadMs: Math.max(this.refreshIntervalMs * 2, Math.floor(this.leaseTtlMs / 5)),
+    });
+  }
+
+  /** True when the last allocator call succeeded. */
+  get allocatorReachable(): boolean {
+    return this.reachable;
+  }
+
+  /** Hot path. */
+  tryReserve(campaignId: string, cost: Nanos, bidId: string): boolean {
+    return this.local.tryReserve(campaignId, cost, bidId, this.clock());
+  }
+
+  release(bidId: string): boolean {
+    return this.local.release(bidId);
+  }
+
+  /** Billing notice for `bidId`, billed `amount` (default: the reserved cost). */
+  async commit(bidId: string, amount?: Nanos): Promise<CommitReport> {
+    const local = this.local.commit(bidId, this.clock(), amount);
+    if (!local.ok) return { billable: false, status: 'refused_locally', reason: local.reason };
+    const { spend } = local;
+    const deadline = Math.min(this.clock() + this.commitRetryMs, spend.commitBy - this.skewMs);
+    let delay = 25;
+    let lastError = 'deadline passed';
+    for (let attempt = 0; attempt < this.commitAttempts && this.clock() < deadline; attempt += 1) {
+      let outcome: CommitOutcome;
+      try {
+        outcome = await this.options.allocator.commitSpend({
+          campaignDay: spend.campaignDay,
+          leaseId: spend.leaseId,
+          bidId: spend.bidId,
+          amount: spend.amount,
+          now: this.clock(),
+        });
+        this.reachable = true;
+      } catch (err) {
+        this.reachable = false;
+        lastError = String(err);
+        this.emit({ type: 'allocator_error', operation: 'commitSpend', error: lastError });
+        if (attempt + 1 < this.commitAttempts) await sleep(Math.min(delay, Math.max(0, deadline - this.clock())));
+        delay = Math.min(delay * 2, 500);
+        continue;
+      }
+      if (outcome.status === 'refused' && outcome.reason === 'uninitialised' && attempt + 1 < this.commitAttempts) {
+        // The allocator lost its state (restart): rebuild it (with the restart hold, which takes
+        // commits for earlier leases) and try again.
+        try {
+          const { campaignId, day } = parseCampaignDayId(spend.campaignDay);
+          await this.initialise(campaignId, day, spend.campaignDay, this.clock());
+        } catch (err) {
+          lastError = String(err);
+        }
+        continue;
+      }
+      if (outcome.status === 'refused') {
+        this.emit({ type: 'commit_refused', bidId, reason: outcome.reason, amount: spend.amount });
+        return { billable: false, status: 'refused', reason: outcome.reason, amount: spend.amount, campaignId: spend.campaignId };
+      }
+      return { billable: true, status: outcome.status, amount: outcome.amount, campaignId: spend.campaignId, campaignDay: spend.campaignDay };
+    }
+    return { billable: false, status: 'unconfirmed', error: lastError, amount: spend.amount, campaignId: spend.campaignId };
+  }
+
+  start(): void {
+    if (this.timer || this.stopped) return;
+    const tick = () => {
+      if (this.running) return;
+      this.running = this.refresh()
+        .catch((err) => this.emit({ type: 'allocator_error', operation: 'refresh', error: String(err) }))
+        .finally(() => {
+          this.running = undefined;
+        });
+    };
+    tick();
+    this.timer = setInterval(tick, this.refreshIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the loop, stops reserving, and returns every unreserved amount to the allocator. */
+  async stop(): Promise<{ returned: Nanos }> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+    const drained = this.local.drain(this.clock());
+    return { returned: await this.sendReturns(drained.returns) };
+  }
+
+  /** One pass of the background loop. */
+  async refresh(): Promise<void> {
+    const now = this.clock();
+    const settled = this.local.settle(now);
+    if (settled.expiredReservations > 0) {
+      this.emit({ type: 'reservations_expired', count: settled.expiredReservations, amount: settled.expiredAmount });
+    }
+    await this.sendReturns(settled.returns);
+    if (this.stopped) return;
+    const plans = [...this.options.campaigns()];
+    // A few campaigns at a time, so a slow allocator does not serialise hundreds of timeouts.
+    for (let i = 0; i < plans.length; i += REFRESH_CONCURRENCY) {
+      await Promise.all(
+        plans.slice(i, i + REFRESH_CONCURRENCY).map(async (plan) => {
+          this.lowWater.set(plan.campaignId, plan.lowWaterMark ?? Math.max(1, Math.floor(plan.leaseAmount / 2)));
+          if (this.local.needsRefresh(plan.campaignId, now)) await this.grant(plan, now);
+          await this.preInitialiseNextDay(plan.campaignId, now);
+        }),
+      );
+    }
+  }
+
+  /**
+   * Shortly before midnight UTC, initialises tomorrow while nothing of it is released yet, so the
+   * conservative restart hold is 0 and the new day starts spending at once.
+   */
+  private async preInitialiseNextDay(campaignId: string, now: number): Promise<void> {
+    const nextDay = utcDay(dayEndUtc(utcDay(now)));
+    if (dayStartUtc(nextDay) - now > this.preInitMs) return;
+    const campaignDay = campaignDayId({ campaignId, day: nextDay });
+    if (this.preInitialised.has(campaignDay)) return;
+    try {
+      await this.initialise(campaignId, nextDay, campaignDay, now);
+      this.preInitialised.add(campaignDay);
+      if (this.preInitialised.size > 10_000) this.preInitialised.clear();
+    } catch (err) {
+      this.reachable = false;
+      this.emit({ type: 'allocator_error', operation: 'initCampaignDay', error: String(err) });
+    }
+  }
+
+  private async grant(plan: CampaignLeasePlan, now: number): Promise<void> {
+    const day = utcDay(now);
+    const campaignDay = campaignDayId({ campaignId: plan.campaignId, day });
+    try {
+      const info = await this.info(plan.campaignId, day);
+      if (!info) return;
+      const request = {
+        campaignDay,
+        bidderId: this.options.bidderId,
+        want: plan.leaseAmount,
+        minAmount: plan.maxImpressionCost ?? 1,
+        ttlMs: this.leaseTtlMs,
+        graceMs: this.graceMs,
+        releasedNow: releasedAt(info.dailyBudget, info.pacing, info.dayStart, now, info.dayEnd - info.dayStart),
+        now,
+      };
+      let outcome: GrantOutcome = await this.options.allocator.grantLease(request);
+      if (outcome.status === 'uninitialised') {
+        await this.initialise(plan.campaignId, day, campaignDay, now);
+        outcome = await this.options.allocator.grantLease(request);
+      }
+      this.reachable = true;
+      if (outcome.status === 'granted') {
+        if (this.local.addGrant(plan.campaignId, outcome.lease)) {
+          this.emit({ type: 'granted', campaignId: plan.campaignId, campaignDay, leaseId: outcome.lease.leaseId, amount: outcome.lease.amount });
+        } else {
+          await this.sendReturns([{ campaignId: plan.campaignId, campaignDay, leaseId: outcome.lease.leaseId, keep: 0, unused: outcome.lease.amount }]);
+        }
+      } else if (outcome.status === 'exhausted') {
+        this.emit({ type: 'exhausted', campaignId: plan.campaignId, campaignDay });
+      }
+    } catch (err) {
+      this.reachable = false;
+      this.emit({ type: 'allocator_error', operation: 'grantLease', error: String(err) });
+    }
+  }
+
+  /**
+   * (Re)initialises a campaign-day the allocator has no state for. The allocator may have lost its
+   * data with leases still out; those can be billed until at most now + lease TTL + grace, and
+   * together hold at most what was released minus what is known committed. That amount is held.
+   */
+  private async initialise(campaignId: string, day: string, campaignDay: string, now: number): Promise<void> {
+    const budget = await this.options.source.load({ campaignId, day });
+    if (!budget) return;
+    const info = await this.info(campaignId, day);
+    if (!info) return;
+    const released = releasedAt(info.dailyBudget, info.pacing, info.dayStart, now, info.dayEnd - info.dayStart);
+    const committed = Math.min(budget.committed, info.dailyBudget);
+    const outstanding = Math.max(0, released - committed);
+    const holdUntil = now + this.leaseTtlMs + this.graceMs + this.skewMs;
+    const result = await this.options.allocator.initCampaignDay({
+      campaignDay,
+      dailyBudget: info.dailyBudget,
+      committed,
+      outstanding,
+      holdUntil,
+      dayEnd: info.dayEnd,
+      now,
+    });
+    if (result.status === 'initialised') this.emit({ type: 'initialised', campaignId, campaignDay, committed, outstanding });
+  }
+
+  private async info(campaignId: string, day: string): Promise<DayInfo | undefined> {
+    const key = `${campaignId}/${day}`;
+    const cached = this.dayInfo.get(key);
+    // A campaign the source did not know is asked again after a minute (it may have been activated).
+    if (cached && (cached.info || this.clock() - cached.at < 60_000)) return cached.info;
+    const loaded = await this.options.source.load({ campaignId, day });
+    const info = loaded
+      ? { dailyBudget: loaded.dailyBudget, pacing: loaded.pacing, dayStart: dayStartUtc(day), dayEnd: dayEndUtc(day) }
+      : undefined;
+    if (this.dayInfo.size > 10_000) this.dayInfo.clear();
+    this.dayInfo.set(key, { info, at: this.clock() });
+    return info;
+  }
+
+  /** Forgets cached daily budgets (call when a campaign's budget or pacing changes). */
+  invalidate(campaignId?: string): void {
+    if (!campaignId) this.dayInfo.clear();
+    else for (const key of this.dayInfo.keys()) if (key.startsWith(`${campaignId}/`)) this.dayInfo.delete(key);
+  }
+
+  private async sendReturns(orders: ReturnOrder[]): Promise<Nanos> {
+    let total = 0;
+    for (const order of orders) {
+      try {
+        const r = await this.options.allocator.returnLease({
+          campaignDay: order.campaignDay,
+          leaseId: order.leaseId,
+          keep: order.keep,
+          now: this.clock(),
+        });
+        if (r.status === 'returned' && r.returned > 0) {
+          total += r.returned;
+          this.emit({ type: 'returned', campaignDay: order.campaignDay, leaseId: order.leaseId, amount: r.returned });
+        }
+      } catch (err) {
+        // Not returned: the allocator reclaims it at the lease's reclaimAt anyway.
+        this.reachable = false;
+        this.emit({ type: 'allocator_error', operation: 'returnLease', error: String(err) });
+      }
+    }
+    return total;
+  }
+
+  private emit(event: LeaseEvent): void {
+    try {
+      this.options.onEvent?.(event);
+    } catch {
+      // Metrics hooks must not break budget bookkeeping.
+    }
+  }
+}
+
+const REFRESH_CONCURRENCY = 16;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
