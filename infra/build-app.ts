@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import type { Environment } from 'aws-cdk-lib';
 import { applyNag } from './nag.js';
 import { ApiStack } from './stacks/api-stack.js';
+import { BiddingStack } from './stacks/bidding-stack.js';
 import { DataStack } from './stacks/data-stack.js';
 
 export interface BuildAppOptions {
@@ -18,9 +19,10 @@ export interface DealDeskApp {
   readonly app: App;
   readonly data: DataStack;
   readonly api: ApiStack;
+  readonly bidding: BiddingStack;
 }
 
-export const STACK_NAMES = { data: 'DealDesk-Data', api: 'DealDesk-Api' } as const;
+export const STACK_NAMES = { data: 'DealDesk-Data', api: 'DealDesk-Api', bidding: 'DealDesk-Bidding' } as const;
 
 /** Context every programmatic synthesis gets (the CLI sets the same ones by default). */
 export const DEFAULT_CONTEXT: Readonly<Record<string, unknown>> = {
@@ -55,6 +57,13 @@ export function buildApp(options: BuildAppOptions = {}): DealDeskApp {
     idempotencyTable: data.idempotencyTable,
   });
 
+  const bidding = new BiddingStack(app, STACK_NAMES.bidding, {
+    env,
+    description: 'dealdesk: OpenRTB bidder on Fargate, Redis budget leases, bid-events stream, spend reconciliation',
+    dealsTable: data.dealsTable,
+    spendTable: data.spendTable,
+  });
+
   applyNag(app);
-  return { app, data, api };
+  return { app, data, api, bidding };
 }

@@ -32,8 +32,8 @@ function template(stackName: string): Record<string, Resource> {
 }
 
 describe('the synthesized app', () => {
-  it('has the data and API stacks', () => {
-    expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual([STACK_NAMES.api, STACK_NAMES.data].sort());
+  it('has the data, API and bidding stacks', () => {
+    expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual([STACK_NAMES.api, STACK_NAMES.data, STACK_NAMES.bidding].sort());
   });
 
   it('bundles every API function into its own asset dir with index.mjs and a source map', () => {

@@ -1,0 +1,627 @@
+import { join } from 'node:path';
+import { CfnOutput, Duration, IgnoreMode, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import type { StackProps } from 'aws-cdk-lib';
+import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
+import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import { ProjectFunction, REPO_ROOT, tableResourceArns } from '../constructs/project-function.js';
+
+/** Port the bidder listens on (container and target group). */
+export const BIDDER_PORT = 8080;
+/** Redis port (the engine default; see the AEC5 acknowledgement). */
+export const REDIS_PORT = 6379;
+/** EMF namespace and `Service` dimension the bidder's metrics carry (bidder/metrics.ts). */
+export const BIDDER_METRICS = { namespace: 'DealDesk/Bidder', service: 'bidder' } as const;
+/** Dockerfile of the bidder, relative to the build context (the repository root). */
+export const BIDDER_DOCKERFILE = 'bidder/Dockerfile';
+/** Entry of the spend-reconciliation consumer. */
+export const SPEND_RECONCILE_ENTRY = 'functions/spend/reconcile.ts';
+/** Runbook the alarms link to (anchors per alarm). */
+export const BIDDING_RUNBOOK = 'docs/runbooks/bidding.md';
+
+/**
+ * What the image build may read, kept in step with /.dockerignore (CDK reads that file too and adds
+ * these patterns after it). Everything else (node_modules, cdk.out, .tools, .dealdesk, .git, test,
+ * bench, docs, local, infra, functions) never reaches the asset staging directory, so a synth copies
+ * a few hundred KB instead of the whole checkout.
+ */
+export const BIDDER_IMAGE_EXCLUDE: readonly string[] = [
+  '*',
+  '!package.json',
+  '!package-lock.json',
+  '!tsconfig.json',
+  '!bidder/',
+  '!shared/',
+  '**/node_modules',
+  '**/*.test.ts',
+];
+
+/** Names of the environment variables the bidder container gets (plain values). */
+export const BIDDER_ENV = {
+  port: 'PORT',
+  dealsTable: 'DEALS_TABLE_NAME',
+  /** Committed spend per campaign-day: budgets are re-initialised from it after a Redis loss. */
+  spendTable: 'SPEND_TABLE_NAME',
+  bidEventsStream: 'BID_EVENTS_STREAM',
+  redisHost: 'REDIS_HOST',
+  redisPort: 'REDIS_PORT',
+  redisTls: 'REDIS_TLS',
+  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+  logLevel: 'LOG_LEVEL',
+  exchangeKeysSecretArn: 'EXCHANGE_KEYS_SECRET_ARN',
+  noticeBaseUrl: 'NOTICE_BASE_URL',
+} as const;
+
+/** Names of the variables injected from Secrets Manager / SSM at task start (never in the template). */
+export const BIDDER_SECRET_ENV = {
+  redisAuth: 'REDIS_AUTH',
+  exchangeKeys: 'EXCHANGE_KEYS',
+  dsps: 'DEALDESK_DSPS',
+} as const;
+
+export interface BiddingStackProps extends StackProps {
+  /** Line items: campaigns of approved/active deals are read from it (never written). */
+  readonly dealsTable: dynamodb.Table;
+  /**
+   * Committed spend per campaign and day, written by the reconciliation consumer. Optional until
+   * DataStack has it; when given, the consumer gets readWrite and SPEND_TABLE_NAME.
+   */
+  readonly spendTable: dynamodb.Table;
+  /**
+   * TLS certificate for the bid endpoint. When given, the load balancer listens on 443 (HTTPS) and
+   * redirects 80 to it; without one it serves plain HTTP on 80 (no domain yet).
+   */
+  readonly certificate?: acm.ICertificate;
+  /** Host name the certificate is for, used for the BidderUrl output. @default the load balancer's DNS name */
+  readonly domainName?: string;
+  /**
+   * CIDR ranges the exchanges call from. When given, only they may reach the load balancer;
+   * otherwise it is open to the internet (EC23 acknowledged).
+   */
+  readonly allowedIngressCidrs?: readonly string[];
+  /** @default 2 */
+  readonly desiredCount?: number;
+  /** @default 2 */
+  readonly minTasks?: number;
+  /** @default 20 */
+  readonly maxTasks?: number;
+  /** Target for ALBRequestCountPerTarget (requests per task per minute). @default 60_000 (1,000/s) */
+  readonly requestsPerTargetPerMinute?: number;
+  /** Alarm threshold for BidLatency p99, in ms (the tmax budget minus network margin). @default 80 */
+  readonly bidLatencyP99BudgetMs?: number;
+  /** @default 'cache.t4g.medium' */
+  readonly redisNodeType?: string;
+  /**
+   * Bid-events stream capacity: undefined = on-demand (default); a number = provisioned with that many
+   * shards (cheaper once traffic is steady and measured).
+   */
+  readonly bidEventsShards?: number;
+  /** Where handler entries are resolved (tests only). @default the repository root */
+  readonly projectRoot?: string;
+  /** Docker build context of the bidder image (tests only). @default the repository root */
+  readonly imageContext?: string;
+}
+
+/**
+ * The bid path (ARCHITECTURE.md flows 4 and 5): the OpenRTB bidder on Fargate (arm64) behind an
+ * Application Load Balancer, its budget-lease store (ElastiCache Redis), the bid-events stream
+ * (Kinesis) and the spend-reconciliation consumer, with least-privilege roles and the alarms that
+ * watch them. docs/bidding-infra.md explains the choices.
+ */
+export class BiddingStack extends Stack {
+  readonly vpc: ec2.Vpc;
+  readonly cluster: ecs.Cluster;
+  readonly service: ecsPatterns.ApplicationLoadBalancedFargateService;
+  readonly taskRole: iam.Role;
+  readonly container: ecs.ContainerDefinition;
+  readonly redis: elasticache.CfnReplicationGroup;
+  readonly redisSecurityGroup: ec2.SecurityGroup;
+  readonly redisAuthSecret: secretsmanager.Secret;
+  readonly exchangeKeysSecret: secretsmanager.Secret;
+  readonly dspsParameter: ssm.StringParameter;
+  readonly bidEvents: kinesis.Stream;
+  readonly reconcile: ProjectFunction;
+  readonly reconcileDlq: sqs.Queue;
+  /** ALB access-log bucket; undefined when the stack's region is unknown at synth time (see ELB2). */
+  readonly accessLogBucket?: s3.Bucket;
+  /** Alarms by name (BidLatencyP99, Http5xx, AlbTarget5xx, DspBreakerOpen, Overspend, EventBufferDrops, ReconcileDlqDepth). */
+  readonly alarms: Record<string, cloudwatch.Alarm> = {};
+  readonly bidderUrl: string;
+
+  constructor(scope: Construct, id: string, props: BiddingStackProps) {
+    super(scope, id, props);
+    const root = props.projectRoot ?? REPO_ROOT;
+
+    // --- network ----------------------------------------------------------------------------------
+    // Two AZs (the service and Redis both span them), one NAT gateway (cost: an AZ outage leaves the
+    // other AZ's tasks without egress to DSPs until it returns; DynamoDB and S3 go through free
+    // gateway endpoints regardless).
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 1,
+      subnetConfiguration: [
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
+        { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+      ],
+      gatewayEndpoints: {
+        DynamoDb: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
+        S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
+      },
+      restrictDefaultSecurityGroup: true,
+    });
+    const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.vpc.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
+      trafficType: ec2.FlowLogTrafficType.REJECT,
+    });
+
+    // --- bid events (Kinesis) ----------------------------------------------------------------------
+    // On-demand by default: bid traffic follows exchange day-parting and campaign launches, and the
+    // stream must never throttle the bidder's batches; no shard arithmetic to get wrong before there
+    // are production figures. `bidEventsShards` switches to provisioned once traffic is measured.
+    // Encrypted with the AWS managed key aws/kinesis (same reasoning as the tables in DataStack: KMS
+    // encryption with CloudTrail-logged use, no key policy and no kms grants for producer and
+    // consumer). 48 h retention: a consumer outage found the next morning can still be replayed.
+    this.bidEvents = new kinesis.Stream(this, 'BidEvents', {
+      ...(props.bidEventsShards !== undefined
+        ? { streamMode: kinesis.StreamMode.PROVISIONED, shardCount: props.bidEventsShards }
+        : { streamMode: kinesis.StreamMode.ON_DEMAND }),
+      encryption: kinesis.StreamEncryption.MANAGED,
+      retentionPeriod: Duration.hours(48),
+    });
+
+    // --- secrets and config ------------------------------------------------------------------------
+    this.redisAuthSecret = new secretsmanager.Secret(this, 'RedisAuthToken', {
+      description: 'dealdesk bidder: Redis AUTH token of the budget-lease store',
+      // ElastiCache AUTH tokens: 16-128 printable characters without @, " or /.
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(this.redisAuthSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The Redis AUTH token is not rotated automatically yet: rotating it needs a rotation Lambda inside the VPC that calls ModifyReplicationGroup with AuthTokenUpdateStrategy ROTATE then SET, and bidders that accept both tokens meanwhile. Access is already limited to the bidder security group and TLS. Tracked in docs/bidding-infra.md.',
+    });
+    this.exchangeKeysSecret = new secretsmanager.Secret(this, 'ExchangeKeys', {
+      description: 'dealdesk bidder: per-exchange API keys, JSON object {"<exchangeId>": "<key>"}',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({}),
+        generateStringKey: 'example-exchange',
+        passwordLength: 40,
+        excludePunctuation: true,
+      },
+    });
+    Validations.of(this.exchangeKeysSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Exchange keys are agreed with each exchange and changed together with it (the exchange must send the new key), so a scheduled rotation Lambda cannot rotate them on its own; ops update the JSON by hand and bidders re-read it.',
+    });
+    this.dspsParameter = new ssm.StringParameter(this, 'Dsps', {
+      description: 'dealdesk bidder: external DSP list (JSON, shared/bidding/dsp/config.ts); [] = none',
+      stringValue: '[]',
+    });
+
+    // --- Redis (budget leases, frequency caps) ------------------------------------------------------
+    this.redisSecurityGroup = new ec2.SecurityGroup(this, 'RedisSecurityGroup', {
+      vpc: this.vpc,
+      description: 'dealdesk Redis: 6379 from the bidder tasks only',
+      allowAllOutbound: false,
+    });
+    const redisSubnets = new elasticache.CfnSubnetGroup(this, 'RedisSubnets', {
+      description: 'dealdesk Redis: private subnets',
+      subnetIds: this.vpc.privateSubnets.map((s) => s.subnetId),
+    });
+    this.redis = new elasticache.CfnReplicationGroup(this, 'Redis', {
+      replicationGroupDescription: 'dealdesk budget leases and frequency caps',
+      engine: 'redis',
+      engineVersion: '7.1',
+      cacheNodeType: props.redisNodeType ?? 'cache.t4g.medium',
+      numCacheClusters: 2,
+      automaticFailoverEnabled: true,
+      multiAzEnabled: true,
+      atRestEncryptionEnabled: true,
+      transitEncryptionEnabled: true,
+      transitEncryptionMode: 'required',
+      authToken: this.redisAuthSecret.secretValue.unsafeUnwrap(),
+      port: REDIS_PORT,
+      cacheSubnetGroupName: redisSubnets.ref,
+      securityGroupIds: [this.redisSecurityGroup.securityGroupId],
+      autoMinorVersionUpgrade: true,
+      // Leases are short-lived and budgets live in DynamoDB: a day of snapshots is enough to inspect.
+      snapshotRetentionLimit: 1,
+    });
+    Validations.of(this.redis).acknowledge({
+      id: 'AwsSolutions-AEC5',
+      reason:
+        'Redis listens on its default port 6379: the replication group is only reachable inside the VPC from the bidder security group, with TLS and an AUTH token; a non-default port would add no protection beyond that.',
+    });
+
+    // --- bidder service ------------------------------------------------------------------------------
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc: this.vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
+
+    this.taskRole = new iam.Role(this, 'TaskRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'dealdesk bidder task: read line items, put bid events, read its secrets',
+    });
+    // Line items: reads only, on the table and each of its indexes (no writes, no index/*).
+    this.taskRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+        resources: tableResourceArns(props.dealsTable),
+      }),
+    );
+    this.taskRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['kinesis:PutRecords'], resources: [this.bidEvents.streamArn] }),
+    );
+    // Committed spend per campaign-day: GetItem only (DynamoSpendLedger.getSpend), to rebuild budgets
+    // after a Redis loss; never written by the bidder.
+    this.taskRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: tableResourceArns(props.spendTable),
+      }),
+    );
+    // Re-read at run time (exchange keys change without a deploy); injected at start as well.
+    this.exchangeKeysSecret.grantRead(this.taskRole);
+    this.redisAuthSecret.grantRead(this.taskRole);
+
+    const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: 1024,
+      memoryLimitMiB: 2048,
+      runtimePlatform: {
+        cpuArchitecture: ecs.CpuArchitecture.ARM64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+      taskRole: this.taskRole,
+    });
+    const containerLogs = new logs.LogGroup(this, 'BidderLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const image = ecs.ContainerImage.fromAsset(props.imageContext ?? REPO_ROOT, {
+      file: BIDDER_DOCKERFILE,
+      platform: ecrAssets.Platform.LINUX_ARM64,
+      ignoreMode: IgnoreMode.DOCKER,
+      exclude: [...BIDDER_IMAGE_EXCLUDE],
+    });
+    const healthCommand =
+      "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/health', { signal: AbortSignal.timeout(2000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))";
+    this.container = taskDefinition.addContainer('bidder', {
+      image,
+      containerName: 'bidder',
+      essential: true,
+      portMappings: [{ containerPort: BIDDER_PORT, protocol: ecs.Protocol.TCP }],
+      user: 'node',
+      readonlyRootFilesystem: true,
+      // ECS sends SIGTERM after the load balancer has drained the task, SIGKILL this long after it:
+      // time to flush the Kinesis buffer and return unspent leases.
+      stopTimeout: Duration.seconds(30),
+      healthCheck: {
+        command: ['CMD', 'node', '-e', healthCommand],
+        interval: Duration.seconds(10),
+        timeout: Duration.seconds(3),
+        retries: 3,
+        startPeriod: Duration.seconds(20),
+      },
+      environment: {
+        [BIDDER_ENV.port]: String(BIDDER_PORT),
+        [BIDDER_ENV.dealsTable]: props.dealsTable.tableName,
+        [BIDDER_ENV.spendTable]: props.spendTable.tableName,
+        [BIDDER_ENV.bidEventsStream]: this.bidEvents.streamName,
+        [BIDDER_ENV.redisHost]: this.redis.attrPrimaryEndPointAddress,
+        [BIDDER_ENV.redisPort]: this.redis.attrPrimaryEndPointPort,
+        [BIDDER_ENV.redisTls]: 'true',
+        [BIDDER_ENV.metricsNamespace]: BIDDER_METRICS.namespace,
+        [BIDDER_ENV.serviceName]: BIDDER_METRICS.service,
+        [BIDDER_ENV.logLevel]: 'INFO',
+        [BIDDER_ENV.exchangeKeysSecretArn]: this.exchangeKeysSecret.secretArn,
+      },
+      secrets: {
+        [BIDDER_SECRET_ENV.redisAuth]: ecs.Secret.fromSecretsManager(this.redisAuthSecret),
+        [BIDDER_SECRET_ENV.exchangeKeys]: ecs.Secret.fromSecretsManager(this.exchangeKeysSecret),
+        [BIDDER_SECRET_ENV.dsps]: ecs.Secret.fromSsmParameter(this.dspsParameter),
+      },
+      logging: ecs.LogDrivers.awsLogs({
+        logGroup: containerLogs,
+        streamPrefix: 'bidder',
+        // Never let a slow log pipe block stdout writes on the bid path; EMF lines go through it too.
+        mode: ecs.AwsLogDriverMode.NON_BLOCKING,
+        maxBufferSize: Size.mebibytes(25),
+      }),
+    });
+    Validations.of(taskDefinition).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason:
+        'The plain environment variables are non-secret configuration only (table and stream names, Redis endpoint, port, TLS flag, metrics namespace, log level, a secret ARN, the public base URL). The Redis AUTH token, the exchange keys and the DSP list are injected from Secrets Manager and SSM (ecs secrets), never written in the template.',
+    });
+
+    const https = props.certificate !== undefined;
+    this.service = new ecsPatterns.ApplicationLoadBalancedFargateService(this, 'Bidder', {
+      cluster: this.cluster,
+      taskDefinition,
+      desiredCount: props.desiredCount ?? 2,
+      publicLoadBalancer: true,
+      openListener: props.allowedIngressCidrs === undefined,
+      ...(https
+        ? {
+            certificate: props.certificate,
+            protocol: elbv2.ApplicationProtocol.HTTPS,
+            redirectHTTP: true,
+            sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+          }
+        : { protocol: elbv2.ApplicationProtocol.HTTP, listenerPort: 80 }),
+      targetProtocol: elbv2.ApplicationProtocol.HTTP,
+      assignPublicIp: false,
+      taskSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      circuitBreaker: { rollback: true },
+      healthCheckGracePeriod: Duration.seconds(30),
+      // Exchanges keep connections alive; the bidder's keepAliveTimeout must exceed this.
+      idleTimeout: Duration.seconds(60),
+      enableExecuteCommand: false,
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+    });
+    const alb = this.service.loadBalancer;
+    this.bidderUrl = `${https ? 'https' : 'http'}://${props.domainName ?? alb.loadBalancerDnsName}`;
+    // Notice URLs (nurl/burl/lurl) in bid responses point back at the public endpoint.
+    this.container.addEnvironment(BIDDER_ENV.noticeBaseUrl, this.bidderUrl);
+    alb.setAttribute('routing.http.drop_invalid_header_fields.enabled', 'true');
+    if (props.allowedIngressCidrs !== undefined) {
+      const port = https ? 443 : 80;
+      for (const cidr of props.allowedIngressCidrs) {
+        alb.connections.allowFrom(ec2.Peer.ipv4(cidr), ec2.Port.tcp(port), `exchange ${cidr}`);
+        if (https) alb.connections.allowFrom(ec2.Peer.ipv4(cidr), ec2.Port.tcp(80), `exchange ${cidr} (redirect)`);
+      }
+    } else {
+      Validations.of(alb).acknowledge({
+        id: 'AwsSolutions-EC23',
+        reason:
+          'The bid endpoint is public by design: ad exchanges call it from the internet. Each request is authenticated by its per-exchange key (401 otherwise). Pass allowedIngressCidrs with the exchanges\' published ranges to restrict it.',
+      });
+    }
+
+    const targetGroup = this.service.targetGroup;
+    targetGroup.configureHealthCheck({
+      path: '/health',
+      healthyHttpCodes: '200',
+      interval: Duration.seconds(10),
+      timeout: Duration.seconds(5),
+      healthyThresholdCount: 2,
+      unhealthyThresholdCount: 3,
+    });
+    // Graceful draining: in-flight auctions finish within tmax (~100 ms), so 10 s is ample.
+    targetGroup.setAttribute('deregistration_delay.timeout_seconds', '10');
+    // Latency-sensitive: send each request to the task with the fewest in flight.
+    targetGroup.setAttribute('load_balancing.algorithm.type', 'least_outstanding_requests');
+
+    this.redisSecurityGroup.addIngressRule(
+      ec2.Peer.securityGroupId(this.service.service.connections.securityGroups[0]!.securityGroupId),
+      ec2.Port.tcp(REDIS_PORT),
+      'Redis from the bidder tasks',
+    );
+
+    // ALB access logs need the log-delivery principal of the region, known only with a concrete region.
+    if (!Token.isUnresolved(this.region)) {
+      this.accessLogBucket = new s3.Bucket(this, 'AlbAccessLogs', {
+        encryption: s3.BucketEncryption.S3_MANAGED, // ALB log delivery supports SSE-S3 only
+        enforceSSL: true,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        versioned: false,
+        lifecycleRules: [{ expiration: Duration.days(90) }],
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      alb.logAccessLogs(this.accessLogBucket, 'bidder-alb');
+      Validations.of(this.accessLogBucket).acknowledge({
+        id: 'AwsSolutions-S1',
+        reason:
+          'This bucket only receives the load balancer\'s access logs; server access logging on it would log the log deliveries themselves into yet another bucket.',
+      });
+    } else {
+      Validations.of(alb).acknowledge({
+        id: 'AwsSolutions-ELB2',
+        reason:
+          'Access logs are enabled whenever the stack has a concrete region (cdk synth/deploy through the CLI always has one): the S3 bucket policy must name the region\'s ELB log-delivery principal. Only region-agnostic programmatic synthesis (tests, the local stack) has no bucket.',
+      });
+    }
+
+    const scaling = this.service.service.autoScaleTaskCount({
+      minCapacity: props.minTasks ?? 2,
+      maxCapacity: props.maxTasks ?? 20,
+    });
+    scaling.scaleOnCpuUtilization('Cpu', {
+      targetUtilizationPercent: 60,
+      scaleOutCooldown: Duration.seconds(60),
+      scaleInCooldown: Duration.seconds(300),
+    });
+    scaling.scaleOnRequestCount('Requests', {
+      requestsPerTarget: props.requestsPerTargetPerMinute ?? 60_000,
+      targetGroup,
+      scaleOutCooldown: Duration.seconds(60),
+      scaleInCooldown: Duration.seconds(300),
+    });
+
+    // The execution role pulls the image, writes the container's log stream and fetches the secrets.
+    // ecr:GetAuthorizationToken has no resource-level permissions.
+    const executionRole = taskDefinition.obtainExecutionRole();
+    Validations.of(executionRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ecr:GetAuthorizationToken (image pull by the ECS agent) does not support resource-level permissions, so ECS grants it on "*"; repository, log group and secret permissions are scoped to their ARNs.',
+    });
+
+    // --- spend reconciliation (Kinesis consumer) ---------------------------------------------------
+    this.reconcileDlq = new sqs.Queue(this, 'ReconcileDlq', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.reconcileDlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself a dead-letter queue: the on-failure destination of the Kinesis event source mapping of the spend-reconciliation consumer (records that exhausted their retries). cdk-nag only recognizes SQS redrive policies as DLQ usage.',
+    });
+
+    this.reconcile = this.addSpendReconciliation(root, props.spendTable);
+
+    // --- alarms, next to what they watch ------------------------------------------------------------
+    const bidderMetric = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: BIDDER_METRICS.namespace,
+        metricName,
+        dimensionsMap: { Service: BIDDER_METRICS.service },
+        statistic,
+        period: Duration.minutes(1),
+      });
+    const alarm = (
+      name: string,
+      anchor: string,
+      what: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      evaluationPeriods: number,
+      datapointsToAlarm: number,
+    ) => {
+      this.alarms[name] = new cloudwatch.Alarm(this, `${name}Alarm`, {
+        metric,
+        threshold,
+        evaluationPeriods,
+        datapointsToAlarm,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: `${what} Runbook: ${BIDDING_RUNBOOK}#${anchor}`,
+      });
+    };
+    const budgetMs = props.bidLatencyP99BudgetMs ?? 80;
+    alarm(
+      'BidLatencyP99',
+      'bidlatency',
+      `Bid latency p99 above ${budgetMs} ms (the tmax budget) for 3 of 5 minutes: answers risk arriving after tmax.`,
+      bidderMetric('BidLatency', 'p99'),
+      budgetMs,
+      5,
+      3,
+    );
+    alarm(
+      'Http5xx',
+      'http5xx',
+      'The bidder answered 5xx (it must answer 200/204/4xx) in 2 of 3 minutes.',
+      bidderMetric('Http5xx', 'Sum'),
+      5,
+      3,
+      2,
+    );
+    alarm(
+      'AlbTarget5xx',
+      'http5xx',
+      'The load balancer saw 5xx from bidder tasks (HTTPCode_Target_5XX_Count) in 2 of 3 minutes.',
+      alb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(1) }),
+      5,
+      3,
+      2,
+    );
+    alarm(
+      'AlbElb5xx',
+      'http5xx',
+      'The load balancer itself answered 5xx (no healthy bidder task, or tasks refusing connections) in 2 of 3 minutes.',
+      alb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: Duration.minutes(1) }),
+      5,
+      3,
+      2,
+    );
+    alarm(
+      'DspBreakerOpen',
+      'dspbreakeropen',
+      'A DSP circuit breaker has been open for 5 minutes in a row: that DSP gets no traffic.',
+      bidderMetric('DspBreakerOpen', 'Sum'),
+      0,
+      5,
+      5,
+    );
+    alarm(
+      'Overspend',
+      'overspend',
+      'A budget reservation was refused for overspend: spend must never exceed budget. Page immediately.',
+      bidderMetric('Overspend', 'Sum'),
+      0,
+      1,
+      1,
+    );
+    alarm(
+      'EventBufferDrops',
+      'eventbufferdrops',
+      'The bidder dropped bid events (Kinesis buffer full or records failed for good): billing and spend reconciliation miss them.',
+      bidderMetric('EventBufferDrops', 'Sum'),
+      0,
+      1,
+      1,
+    );
+    alarm(
+      'ReconcileDlqDepth',
+      'reconciledlq',
+      'Bid-event records failed spend reconciliation after their retries and wait in the DLQ: spend in DynamoDB lags.',
+      this.reconcileDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      0,
+      1,
+      1,
+    );
+
+    // --- outputs -----------------------------------------------------------------------------------
+    new CfnOutput(this, 'BidderUrl', { value: this.bidderUrl, description: 'Base URL of the bid endpoint (POST /openrtb2/auction)' });
+    new CfnOutput(this, 'BidEventsStreamName', { value: this.bidEvents.streamName, description: 'Kinesis stream of bid events' });
+  }
+
+  /** The spend-reconciliation consumer of the bid-events stream. */
+  private addSpendReconciliation(root: string, spendTable: dynamodb.Table): ProjectFunction {
+    const fn = new ProjectFunction(this, 'SpendReconcile', {
+      entry: SPEND_RECONCILE_ENTRY,
+      description: `Spend reconciliation: bid events (Kinesis) to spend per campaign-day (${SPEND_RECONCILE_ENTRY})`,
+      serviceName: 'dealdesk-spend',
+      timeout: Duration.seconds(60),
+      projectRoot: root,
+      environment: { BID_EVENTS_STREAM: this.bidEvents.streamName },
+    });
+    fn.bind(spendTable, { envVar: 'SPEND_TABLE_NAME', access: 'readWrite' });
+    fn.addEventSource(
+      new KinesisEventSource(this.bidEvents, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 500,
+        maxBatchingWindow: Duration.seconds(1),
+        // One advertiser's events stay in order (partition key = advertiser) and one poison record
+        // never blocks the shard: failures are reported per record, failing batches are split,
+        // retries are bounded, and what is left goes to the DLQ (record metadata, not the payload;
+        // the payload stays in the stream for its 48 h retention).
+        parallelizationFactor: 1,
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        retryAttempts: 5,
+        maxRecordAge: Duration.hours(24),
+        onFailure: new SqsDlq(this.reconcileDlq),
+      }),
+    );
+    return fn;
+  }
+}
