@@ -49,6 +49,27 @@ export const CreativeSpecSchema = z
   })
   .meta({ id: 'CreativeSpec' });
 
+export const CampaignCreativeSchema = z
+  .strictObject({
+    id: z.string().min(1).max(128),
+    format: z.enum(['banner', 'video', 'audio', 'native']),
+    w: PositiveInt,
+    h: PositiveInt,
+    adm: z.string().min(1).max(100_000).meta({ description: 'Markup template returned as bid.adm; OpenRTB macros are left for the exchange' }),
+    adomain: z.array(z.string().min(1)).max(10),
+    cat: z.array(z.string().min(1)).max(20),
+    bundle: z.string().min(1).optional(),
+    mimes: z.array(z.string().min(1)).optional(),
+  })
+  .meta({ id: 'CampaignCreative', description: 'A creative the bidder may serve for the campaign' });
+
+/** The bidder-only campaign fields (optional; read by the bidder's line-item loader). */
+export const campaignBidderFields = {
+  creatives: z.array(CampaignCreativeSchema).max(50).optional(),
+  pmpDealIds: z.array(z.string().min(1).max(128)).max(50).optional(),
+  seat: z.string().min(1).max(128).optional(),
+};
+
 export const FrequencyCapSchema = z
   .strictObject({ impressions: PositiveInt, periodHours: PositiveInt })
   .meta({ id: 'FrequencyCap', description: 'At most `impressions` per user per `periodHours`' });
@@ -89,6 +110,7 @@ export const CampaignResponse = z
     dealId: EntityId,
     accountId: EntityId,
     ...campaignTerms,
+    ...campaignBidderFields,
     name: z.string(),
     status: CampaignStatusSchema,
     version: Version,

@@ -39,6 +39,26 @@ export interface CreativeSpec {
   maxDurationSeconds?: number;
 }
 
+/**
+ * A creative the bidder can serve for the campaign (optional: campaigns without creatives do not
+ * bid). `adm` is the markup template returned as bid.adm (OpenRTB macros such as ${AUCTION_PRICE}
+ * are left for the exchange to fill in).
+ */
+export interface CampaignCreative {
+  id: string;
+  format: 'banner' | 'video' | 'audio' | 'native';
+  w: number;
+  h: number;
+  adm: string;
+  /** Advertiser domains (bid.adomain), checked against badv / deal wadomain. */
+  adomain: string[];
+  /** IAB content categories (bid.cat), checked against bcat. */
+  cat: string[];
+  /** Store id of an advertised app (bid.bundle), checked against bapp. */
+  bundle?: string;
+  mimes?: string[];
+}
+
 export interface FrequencyCap {
   impressions: number;
   periodHours: number;
@@ -60,6 +80,12 @@ export interface Campaign {
   bidStrategy: BidStrategy;
   /** Highest CPM the campaign bids, in the budget's currency. */
   maxBid: Money;
+  /** Bidder only: creatives with markup. Absent or empty = the campaign does not bid. */
+  creatives?: CampaignCreative[];
+  /** Bidder only: exchange-side PMP deal ids the campaign buys through; absent = open auction. */
+  pmpDealIds?: string[];
+  /** Bidder only: buyer seat id on the exchange (default: the bidder's configured seat). */
+  seat?: string;
   status: CampaignStatus;
   version: number;
   createdAt: string;

@@ -82,3 +82,24 @@ describe('response schemas', () => {
     expect(ErrorResponse.safeParse({ error: { code: 'teapot', message: 'x' } }).success).toBe(false);
   });
 });
+
+describe('CampaignResponse: bidder fields (optional)', () => {
+  it('carries creatives, pmpDealIds and seat when the campaign has them, and stays valid without', () => {
+    const deal = aDeal();
+    const plain = aCampaign(deal);
+    expect(toCampaignResponse(plain)).not.toHaveProperty('creatives');
+    const withBidder = {
+      ...plain,
+      creatives: [{ id: 'cr1', format: 'banner' as const, w: 300, h: 250, adm: '<img>', adomain: ['a.example'], cat: ['IAB1'] }],
+      pmpDealIds: ['pmp-1'],
+      seat: 'seat-9',
+    };
+    expect(toCampaignResponse(withBidder)).toMatchObject({ creatives: withBidder.creatives, pmpDealIds: ['pmp-1'], seat: 'seat-9' });
+  });
+
+  it('refuses a creative with a non-positive size or an unknown key', () => {
+    const deal = aDeal();
+    const bad = { ...aCampaign(deal), creatives: [{ id: 'cr1', format: 'banner', w: 0, h: 250, adm: '<img>', adomain: [], cat: [], colour: 'red' }] };
+    expect(CampaignResponse.safeParse(bad).success).toBe(false);
+  });
+});

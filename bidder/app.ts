@@ -1,0 +1,225 @@
+/**
+ * Wiring: builds the bidder from its configuration (real adapters unless overridden), starts the
+ * background loops and the HTTP server, and knows how to shut down in order.
+ *
+ *   start:  Redis client -> line items (first load must succeed) -> lease manager loop -> frequency
+ *           sync -> DSP pool -> event publisher -> metrics timer -> HTTP listen
+ *   stop:   stop accepting + drain in-flight requests -> lease manager stop (returns unspent lease
+ *           amounts) -> flush/close events -> final metrics flush -> close clients
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Redis } from 'ioredis';
+import { createDocumentClient } from '../shared/adapters/dynamodb/client.js';
+import { DynamoLineItemSource } from '../shared/adapters/dynamodb/line-item-source.js';
+import { DynamoSpendLedger } from '../shared/adapters/dynamodb/spend-ledger.js';
+import { BufferedEventPublisher } from '../shared/adapters/kinesis/buffered-publisher.js';
+import { createKinesisClient } from '../shared/adapters/kinesis/client.js';
+import { connectBudgetRedis, createBudgetRedis } from '../shared/adapters/redis/client.js';
+import { RedisBudgetAllocator } from '../shared/adapters/redis/redis-allocator.js';
+import { minorDigitsOf } from '../shared/bidding/line-item.js';
+import type { DspConfig } from '../shared/bidding/dsp/config.js';
+import { LeaseManager, type CampaignLeasePlan, type LeaseEvent } from '../shared/budget/lease-manager.js';
+import type { BudgetSource } from '../shared/budget/ports.js';
+import { minorToNanos } from '../shared/budget/units.js';
+import type { LineItemSource } from '../shared/ports/line-item-source.js';
+import type { SpendLedger } from '../shared/ports/spend-ledger.js';
+import type { BidderConfig } from './config.js';
+import { DspDemand } from './demand.js';
+import { loadDspConfigs } from './dsp/config.js';
+import { DspPool } from './dsp/fanout.js';
+import { NoticeForwarder } from './dsp/notices.js';
+import { RedisFrequencyCounter } from './frequency.js';
+import { LineItemCatalog } from './line-items.js';
+import { EmfMetrics, type MetricsSink } from './metrics.js';
+import { BidPipeline } from './pipeline.js';
+import type { BudgetLeases, DemandSource, EventSink } from './ports.js';
+import { createBidderServer, type BidderServer } from './server.js';
+
+export interface BidderOverrides {
+  lineItemSource?: LineItemSource;
+  events?: EventSink & { stats?: () => { buffered: number; dropped: number; failed: number } };
+  demand?: DemandSource;
+  dsps?: DspConfig[];
+  spendLedger?: SpendLedger;
+  metrics?: EmfMetrics;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface RunningBidder {
+  port: number;
+  config: BidderConfig;
+  pipeline: BidPipeline;
+  leases: LeaseManager;
+  catalog: LineItemCatalog;
+  metrics: MetricsSink & { flush(): number };
+  server: BidderServer;
+  redis: Redis;
+  /** Graceful shutdown (idempotent). */
+  stop(): Promise<void>;
+}
+
+function jsonLog(msg: string, fields: Record<string, unknown> = {}): void {
+  process.stderr.write(`${JSON.stringify({ level: 'info', msg, ...fields, at: new Date().toISOString() })}\n`);
+}
+
+export async function startBidder(config: BidderConfig, overrides: BidderOverrides = {}): Promise<RunningBidder> {
+  const log = overrides.log ?? jsonLog;
+  const metrics = overrides.metrics ?? new EmfMetrics({ service: 'bidder' });
+
+  const ddb = new DynamoDBClient({});
+  const doc = createDocumentClient({});
+  const source = overrides.lineItemSource ?? new DynamoLineItemSource({ doc, tableName: config.DEALS_TABLE_NAME });
+  const spend: SpendLedger | undefined =
+    overrides.spendLedger ?? (config.SPEND_TABLE_NAME ? new DynamoSpendLedger({ client: doc, tableName: config.SPEND_TABLE_NAME }) : undefined);
+
+  const catalog = new LineItemCatalog({ source, seat: config.SEAT, metrics, onError: (e) => log('line item refresh failed', { error: String(e) }) });
+  await catalog.refresh();
+  catalog.start(config.LINE_ITEM_REFRESH_MS);
+  log('line items loaded', { count: catalog.snapshot.lineItems.length, campaigns: catalog.snapshot.budgets.size });
+
+  // Budget: Redis allocator + local leases. Fail closed: if Redis is down at start we still serve DSP demand.
+  const redis = createBudgetRedis(config.redisUrl);
+  redis.on('error', () => {});
+  await connectBudgetRedis(redis, 3_000).catch((e) => log('redis not reachable at start; internal line items stay off until it is', { error: String(e) }));
+  const allocator = new RedisBudgetAllocator(redis);
+  const budgetSource: BudgetSource = {
+    load: async ({ campaignId, day }) => {
+      const b = catalog.snapshot.budgets.get(campaignId);
+      if (!b) return undefined;
+      const committed = spend ? (await spend.getSpend(campaignId, day)).amountNanos : 0;
+      return { dailyBudget: minorToNanos(b.dailyBudgetMinor, minorDigitsOf(b.currency)), pacing: b.pacing, committed };
+    },
+  };
+  const onLeaseEvent = (e: LeaseEvent) => {
+    if (e.type === 'granted') metrics.count('LeaseRefreshes');
+    else if (e.type === 'initialised') void 0;
+    else if (e.type === 'allocator_error') metrics.count('BudgetStoreErrors', 1, { name: 'Operation', value: e.operation });
+    else if (e.type === 'exhausted') metrics.count('LeaseExhausted');
+    else if (e.type === 'commit_refused') metrics.count('CommitRefusedByAllocator');
+    else if (e.type === 'reservations_expired') metrics.count('ReservationsExpired', e.count);
+    if (process.env.DEBUG_BIDDER) log('lease event', e as unknown as Record<string, unknown>);
+    if (e.type === 'initialised') log('campaign-day initialised', { campaignDay: e.campaignDay, committed: e.committed, outstanding: e.outstanding });
+  };
+  const leases = new LeaseManager({
+    allocator,
+    source: budgetSource,
+    bidderId: config.bidderId,
+    leaseTtlMs: config.LEASE_TTL_MS,
+    refreshIntervalMs: config.LEASE_REFRESH_MS,
+    reservationTtlMs: config.RESERVATION_TTL_MS,
+    campaigns: () => plans(catalog, config.LEASE_BASIS_POINTS),
+    onEvent: onLeaseEvent,
+  });
+  leases.start();
+
+  const frequency = new RedisFrequencyCounter(redis, { metrics });
+  frequency.start();
+
+  let pool: DspPool | undefined;
+  let demand = overrides.demand;
+  if (!demand) {
+    pool = new DspPool(overrides.dsps ?? loadDspConfigs());
+    demand = new DspDemand(pool, new NoticeForwarder());
+    log('dsps configured', { dsps: pool.clients.map((c) => c.id) });
+  }
+
+  let kinesisClose: (() => void) | undefined;
+  let events = overrides.events;
+  if (!events) {
+    const kinesis = createKinesisClient({});
+    kinesisClose = () => kinesis.destroy();
+    events = new BufferedEventPublisher({
+      client: kinesis,
+      ...(config.BID_EVENTS_STREAM.startsWith('arn:') ? { streamArn: config.BID_EVENTS_STREAM } : { streamName: config.BID_EVENTS_STREAM }),
+      onError: (error, info) => log('event publish failed', { error: String(error), ...info }),
+    });
+  }
+
+  // Fail closed: internal line items bid only while the budget store is connected and answering.
+  const budget: BudgetLeases = {
+    tryReserve: (campaignId, cost, bidId) => leases.tryReserve(campaignId, cost, bidId),
+    release: (bidId) => leases.release(bidId),
+    commit: (bidId, amount) => leases.commit(bidId, amount),
+    get allocatorReachable() {
+      return redis.status === 'ready' && leases.allocatorReachable;
+    },
+  };
+
+  const pipeline = new BidPipeline({
+    catalog,
+    budget,
+    demand,
+    events,
+    frequency,
+    metrics,
+    noticeBaseUrl: config.noticeBaseUrl,
+    bidderId: config.bidderId,
+    defaultTmaxMs: config.DEFAULT_TMAX_MS,
+    marginMs: config.TMAX_MARGIN_MS,
+    ...(config.EVENT_MAX_LOSERS_PER_IMP !== undefined ? { eventMaxLosersPerImp: config.EVENT_MAX_LOSERS_PER_IMP } : {}),
+  });
+
+  let lastDrops = 0;
+  const sample = () => {
+    const stats = events.stats?.();
+    if (stats) {
+      metrics.gauge('EventBufferDepth', stats.buffered);
+      const drops = stats.dropped + stats.failed;
+      if (drops > lastDrops) metrics.count('EventBufferDrops', drops - lastDrops);
+      lastDrops = drops;
+    }
+    if (pool) for (const s of pool.stats()) metrics.gauge(`DspBreakerState_${s.dspId}`, s.breakerStateCode);
+    metrics.gauge('BudgetStoreReachable', leases.allocatorReachable ? 1 : 0);
+    metrics.gauge('PendingBids', pipeline.pendingCount);
+  };
+  const metricsTimer = setInterval(() => {
+    sample();
+    metrics.flush();
+  }, config.METRICS_FLUSH_MS);
+  metricsTimer.unref();
+
+  const server = createBidderServer({ pipeline, metrics, exchangeKeys: config.EXCHANGE_KEYS, maxBodyBytes: config.MAX_BODY_BYTES, log });
+  const port = await server.listen(config.PORT, config.HOST);
+  log('bidder listening', { port, bidderId: config.bidderId });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      log('shutting down: draining');
+      await server.drain(Math.min(config.SHUTDOWN_TIMEOUT_MS, 10_000));
+      const { returned } = await leases.stop().catch((e) => {
+        log('lease return failed', { error: String(e) });
+        return { returned: 0 };
+      });
+      log('leases returned', { nanos: returned });
+      frequency.stop();
+      await catalog.stop();
+      await events.close({ deadlineMs: Math.min(5_000, config.SHUTDOWN_TIMEOUT_MS) }).catch(() => {});
+      clearInterval(metricsTimer);
+      sample();
+      metrics.flush();
+      await demand.close?.().catch(() => {});
+      kinesisClose?.();
+      ddb.destroy();
+      doc.destroy();
+      redis.disconnect();
+      log('stopped');
+    })());
+
+  return { port, config, pipeline, leases, catalog, metrics, server, redis, stop };
+}
+
+/** Lease sizes: LEASE_BASIS_POINTS of the daily budget, at least 10 impressions at the highest bid, at most the budget. */
+export function plans(catalog: LineItemCatalog, basisPoints: number): CampaignLeasePlan[] {
+  const out: CampaignLeasePlan[] = [];
+  for (const b of catalog.snapshot.budgets.values()) {
+    const digits = minorDigitsOf(b.currency);
+    const daily = minorToNanos(b.dailyBudgetMinor, digits);
+    // One impression at maxBid CPM costs maxBid(micros) nanos.
+    const maxImpression = b.maxBidMinor * 10 ** (6 - digits);
+    const lease = Math.min(daily, Math.max(maxImpression * 10, Math.floor((daily * basisPoints) / 10_000)));
+    if (lease <= 0) continue;
+    out.push({ campaignId: b.campaignId, leaseAmount: lease, maxImpressionCost: Math.min(maxImpression, lease) });
+  }
+  return out;
+}

@@ -1,0 +1,95 @@
+/**
+ * The bidder's configuration, read ONCE from the environment at start and checked with zod. A missing
+ * or invalid variable stops the process with a message naming it (no half-configured bidder).
+ *
+ * In AWS (BiddingStack) the task definition sets these; EXCHANGE_KEYS and REDIS_AUTH are injected by
+ * ECS from Secrets Manager (`ecs.Secret.fromSecretsManager`), so the process reads plain env vars
+ * in both places and needs no Secrets Manager client. DSPs come from DEALDESK_DSPS / DEALDESK_DSPS_FILE
+ * (bidder/dsp/config.ts). AWS endpoints and region come from the SDK's standard variables
+ * (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_KINESIS locally).
+ */
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const ExchangeKeys = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON: {"<exchangeId>": "<key>"} or [{"exchange": "...", "key": "..."}]' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.union([
+      z.record(z.string().min(1), z.string().min(16, 'keys must be at least 16 characters')),
+      z.array(z.strictObject({ exchange: z.string().min(1), key: z.string().min(16, 'keys must be at least 16 characters') })).min(1),
+    ]),
+  )
+  .transform((v) => {
+    const map = new Map<string, string>();
+    if (Array.isArray(v)) for (const { exchange, key } of v) map.set(key, exchange);
+    else for (const [exchange, key] of Object.entries(v)) map.set(key, exchange);
+    return map;
+  })
+  .refine((m) => m.size > 0, 'at least one exchange key is required');
+
+export const BidderEnv = z.object({
+  PORT: int(0, 65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  DEALS_TABLE_NAME: z.string().min(1),
+  /** Optional: committed spend per campaign-day (the spend consumer's ledger), used to re-initialise budgets after a Redis loss. */
+  SPEND_TABLE_NAME: z.string().min(1).optional(),
+  BID_EVENTS_STREAM: z.string().min(1),
+  REDIS_HOST: z.string().min(1),
+  REDIS_PORT: int(1, 65535).default(6379),
+  REDIS_TLS: bool.default(false),
+  REDIS_AUTH: z.string().min(1).optional(),
+  EXCHANGE_KEYS: ExchangeKeys,
+  /** Public base URL of this service for notice URLs (the load balancer's). */
+  NOTICE_BASE_URL: z.url().optional(),
+  BIDDER_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+  SEAT: z.string().min(1).default('dealdesk'),
+  LINE_ITEM_REFRESH_MS: int(100, 3_600_000).default(30_000),
+  METRICS_FLUSH_MS: int(100, 300_000).default(10_000),
+  DEFAULT_TMAX_MS: int(10, 5_000).default(100),
+  TMAX_MARGIN_MS: int(0, 1_000).default(25),
+  MAX_BODY_BYTES: int(1_024, 10 * 1024 * 1024).default(64 * 1024),
+  LEASE_TTL_MS: int(500, 600_000).default(10_000),
+  LEASE_REFRESH_MS: int(20, 60_000).default(200),
+  RESERVATION_TTL_MS: int(500, 3_600_000).default(30_000),
+  /** Lease size as a fraction of the daily budget, in 1/10000 (default 10 = 0.1%), at least 10 impressions at max bid. */
+  LEASE_BASIS_POINTS: int(1, 10_000).default(10),
+  SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(15_000),
+  /** Losing bids listed per imp in auction events (highest first); unset = all. */
+  EVENT_MAX_LOSERS_PER_IMP: int(0, 1_000).optional(),
+});
+export type BidderConfig = z.output<typeof BidderEnv> & { bidderId: string; noticeBaseUrl: string; redisUrl: string };
+
+export class ConfigError extends Error {}
+
+/** Reads and checks the environment; throws ConfigError naming every missing or invalid variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): BidderConfig {
+  const parsed = BidderEnv.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const name = String(i.path[0] ?? '?');
+      return env[name] === undefined ? `${name} is required` : `${name}: ${i.message}`;
+    });
+    throw new ConfigError(`invalid bidder configuration: ${[...new Set(problems)].join('; ')}`);
+  }
+  const c = parsed.data;
+  const auth = c.REDIS_AUTH ? `:${encodeURIComponent(c.REDIS_AUTH)}@` : '';
+  return {
+    ...c,
+    bidderId: c.BIDDER_ID ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${process.pid}`,
+    noticeBaseUrl: c.NOTICE_BASE_URL ?? `http://localhost:${c.PORT}`,
+    redisUrl: `${c.REDIS_TLS ? 'rediss' : 'redis'}://${auth}${c.REDIS_HOST}:${c.REDIS_PORT}`,
+  };
+}
