@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CampaignPatch } from '../domain/campaign/amend.js';
 import {
   BID_STRATEGIES,
+  CAMPAIGN_CREATIVE_FORMATS,
   CAMPAIGN_STATUSES,
   CAMPAIGN_TYPES,
   DEVICE_TYPES,
@@ -9,6 +10,23 @@ import {
   type Campaign,
 } from '../domain/campaign/campaign.js';
 import type { CreateCampaignInput } from '../domain/campaign/create.js';
+import {
+  ADM_MAX_BYTES,
+  ADOMAIN_MAX,
+  BUNDLE_PATTERN,
+  CAT_MAX,
+  CREATIVES_ADM_TOTAL_MAX_BYTES,
+  CREATIVES_MAX,
+  CREATIVE_ID_PATTERN,
+  CREATIVE_SIZE_MAX_PX,
+  DOMAIN_NAME_PATTERN,
+  IAB_CATEGORY_PATTERN,
+  MIMES_MAX,
+  MIME_TYPE_PATTERN,
+  PMP_DEAL_IDS_MAX,
+  PMP_DEAL_ID_PATTERN,
+  SEAT_PATTERN,
+} from '../domain/campaign/rules.js';
 import { EntityId, IsoDate, MoneySchema, Name, Timestamp, Version, listResponse } from './common.js';
 import { atLeastOneField, type Assignable, type Expect } from './helpers.js';
 
@@ -18,6 +36,7 @@ export const CampaignStatusSchema = z.enum(CAMPAIGN_STATUSES).meta({
   description: 'draft→active|archived, active→paused|completed, paused→active|completed, completed→archived',
 });
 const PositiveInt = z.number().int('must be a whole number').positive('must be greater than 0');
+const CreativePx = PositiveInt.max(CREATIVE_SIZE_MAX_PX, `must be at most ${CREATIVE_SIZE_MAX_PX}`);
 
 export const TargetingSchema = z
   .strictObject({
@@ -49,25 +68,53 @@ export const CreativeSpecSchema = z
   })
   .meta({ id: 'CreativeSpec' });
 
+/** Bidder-facing fields: formats and limits from shared/domain/campaign/rules.ts (see the rules there). */
 export const CampaignCreativeSchema = z
   .strictObject({
-    id: z.string().min(1).max(128),
-    format: z.enum(['banner', 'video', 'audio', 'native']),
-    w: PositiveInt,
-    h: PositiveInt,
-    adm: z.string().min(1).max(100_000).meta({ description: 'Markup template returned as bid.adm; OpenRTB macros are left for the exchange' }),
-    adomain: z.array(z.string().min(1)).max(10),
-    cat: z.array(z.string().min(1)).max(20),
-    bundle: z.string().min(1).optional(),
-    mimes: z.array(z.string().min(1)).optional(),
+    id: z
+      .string()
+      .regex(CREATIVE_ID_PATTERN, "must be 1-128 letters, digits, '.', '_', ':' or '-'")
+      .meta({ description: 'Sent as bid.crid; unique within the campaign' }),
+    format: z.enum(CAMPAIGN_CREATIVE_FORMATS),
+    w: CreativePx.meta({ description: 'Width in px; a banner must match a banner creativeSpec width x height' }),
+    h: CreativePx.meta({ description: 'Height in px; a banner must match a banner creativeSpec width x height' }),
+    adm: z
+      .string()
+      .max(ADM_MAX_BYTES, `must be at most ${ADM_MAX_BYTES} characters`)
+      .regex(/\S/, 'must not be blank')
+      .meta({
+        description: `Markup template returned as bid.adm; OpenRTB macros are left for the exchange. At most ${ADM_MAX_BYTES} bytes (UTF-8) each, ${CREATIVES_ADM_TOTAL_MAX_BYTES} for all creatives`,
+      }),
+    adomain: z
+      .array(z.string().regex(DOMAIN_NAME_PATTERN, 'must be a domain name such as brand.example (no scheme, path or port)'))
+      .min(1, 'must name at least one advertiser domain')
+      .max(ADOMAIN_MAX)
+      .meta({ description: 'Advertiser domains (bid.adomain), e.g. "brand.example"' }),
+    cat: z
+      .array(z.string().regex(IAB_CATEGORY_PATTERN, 'must be an IAB content category code such as IAB3 or IAB3-1'))
+      .max(CAT_MAX)
+      .meta({ description: 'IAB content taxonomy 1.x codes (bid.cat), e.g. "IAB3" or "IAB3-1"' }),
+    bundle: z.string().regex(BUNDLE_PATTERN, 'must be 1-256 characters without whitespace').optional(),
+    mimes: z.array(z.string().regex(MIME_TYPE_PATTERN, 'must be a MIME type such as video/mp4')).max(MIMES_MAX).optional(),
   })
   .meta({ id: 'CampaignCreative', description: 'A creative the bidder may serve for the campaign' });
 
+const PmpDealId = z.string().regex(PMP_DEAL_ID_PATTERN, 'must be 1-128 characters without whitespace or "~"');
+const Seat = z.string().regex(SEAT_PATTERN, 'must be 1-128 characters without whitespace');
+
 /** The bidder-only campaign fields (optional; read by the bidder's line-item loader). */
 export const campaignBidderFields = {
-  creatives: z.array(CampaignCreativeSchema).max(50).optional(),
-  pmpDealIds: z.array(z.string().min(1).max(128)).max(50).optional(),
-  seat: z.string().min(1).max(128).optional(),
+  creatives: z
+    .array(CampaignCreativeSchema)
+    .max(CREATIVES_MAX)
+    .optional()
+    .meta({ description: 'Creatives the bidder serves; absent or empty means the campaign does not bid. Ids unique' }),
+  pmpDealIds: z
+    .array(PmpDealId)
+    .max(PMP_DEAL_IDS_MAX)
+    .optional()
+    .meta({ description: 'Exchange-side PMP deal ids (unique); absent means open auction' }),
+  seat: Seat.optional().meta({ description: "Buyer seat on the exchange; absent means the bidder's configured seat" }),
 };
 
 export const FrequencyCapSchema = z
@@ -85,6 +132,7 @@ const campaignTerms = {
   frequencyCap: FrequencyCapSchema.optional(),
   bidStrategy: z.enum(BID_STRATEGIES),
   maxBid: MoneySchema.meta({ description: 'Highest CPM bid, > 0' }),
+  ...campaignBidderFields,
 };
 
 export const CreateCampaignRequest = z
@@ -96,6 +144,9 @@ export const AmendCampaignRequest = atLeastOneField(
   z.strictObject({
     ...campaignTerms,
     frequencyCap: FrequencyCapSchema.nullable().meta({ description: 'null removes the cap' }),
+    creatives: campaignBidderFields.creatives.unwrap().nullable().meta({ description: 'Replaces all creatives; null removes them (the campaign stops bidding)' }),
+    pmpDealIds: campaignBidderFields.pmpDealIds.unwrap().nullable().meta({ description: 'null returns to the open auction' }),
+    seat: Seat.nullable().meta({ description: "null returns to the bidder's configured seat" }),
     status: CampaignStatusSchema,
   }).partial(),
 ).meta({
@@ -110,7 +161,6 @@ export const CampaignResponse = z
     dealId: EntityId,
     accountId: EntityId,
     ...campaignTerms,
-    ...campaignBidderFields,
     name: z.string(),
     status: CampaignStatusSchema,
     version: Version,

@@ -4,17 +4,29 @@ import { diffFields } from '../changes.js';
 import type { Deal } from '../deal/deal.js';
 import { FieldLockedError, ValidationError } from '../errors.js';
 import { IssueList } from '../validation.js';
-import type { Campaign, CampaignStatus, FrequencyCap } from './campaign.js';
+import type { Campaign, CampaignCreative, CampaignStatus, FrequencyCap } from './campaign.js';
 import { assertDealOpenForCampaigns } from './create.js';
-import { CAMPAIGN_CLOSED_STATUSES, CAMPAIGN_MUTABLE_FIELDS, checkCampaignTerms, type CampaignTerms } from './rules.js';
+import {
+  CAMPAIGN_CLOSED_STATUSES,
+  CAMPAIGN_MUTABLE_FIELDS,
+  CAMPAIGN_OPTIONAL_FIELDS,
+  checkCampaignTerms,
+  type CampaignOptionalField,
+  type CampaignTerms,
+} from './rules.js';
 import { assertCampaignTransition } from './transitions.js';
 
 /**
  * A PATCH /deals/{dealId}/campaigns/{campaignId} body: any subset of the mutable fields and status.
- * `frequencyCap: null` removes the cap.
+ * `null` removes an optional field: `frequencyCap: null` removes the cap, `creatives: null` the
+ * creatives (the campaign stops bidding), `pmpDealIds: null` returns to the open auction and
+ * `seat: null` to the bidder's configured seat.
  */
-export type CampaignPatch = Partial<Omit<CampaignTerms, 'frequencyCap'>> & {
+export type CampaignPatch = Partial<Omit<CampaignTerms, CampaignOptionalField>> & {
   frequencyCap?: FrequencyCap | null | undefined;
+  creatives?: CampaignCreative[] | null | undefined;
+  pmpDealIds?: string[] | null | undefined;
+  seat?: string | null | undefined;
   status?: CampaignStatus | undefined;
 };
 
@@ -32,7 +44,7 @@ const AMENDED_FIELDS = [...CAMPAIGN_MUTABLE_FIELDS, 'status'] as const;
  * - completed/archived campaigns only accept a status change (FieldLockedError otherwise);
  * - the merged campaign must satisfy every campaign rule against the deal and its siblings
  *   (`existingCampaigns` may include this campaign; it is left out of the budget sum).
- * Whole objects replace whole objects (targeting, schedule, creativeSpecs): PATCH here is a merge of
+ * Whole objects and arrays replace whole ones (targeting, schedule, creativeSpecs, creatives): PATCH here is a merge of
  * top-level fields, which keeps the wire contract simple. A patch that changes nothing is refused
  * with ValidationError("patch changes nothing"), as for deals.
  */
@@ -50,7 +62,7 @@ export function amendCampaign(
   if (status !== campaign.status) assertCampaignTransition(campaign.status, status);
 
   const merged: CampaignTerms = { ...pickTerms(campaign), ...definedEntries(patch) };
-  if (patch.frequencyCap === null) delete merged.frequencyCap;
+  for (const field of CAMPAIGN_OPTIONAL_FIELDS) if (patch[field] === null) delete merged[field];
   const issues = new IssueList();
   const terms = checkCampaignTerms(issues, deal, siblings, merged);
   const termChanges = diffFields(pickTerms(campaign), terms, CAMPAIGN_MUTABLE_FIELDS);
@@ -61,16 +73,19 @@ export function amendCampaign(
   issues.throwIfAny();
 
   const next: Campaign = { ...campaign, ...terms, status, version: campaign.version + 1, updatedAt: ctx.at, updatedBy: ctx.actor.userId };
-  if (terms.frequencyCap === undefined) delete next.frequencyCap;
+  for (const field of CAMPAIGN_OPTIONAL_FIELDS) if (terms[field] === undefined) delete next[field];
   const changes = diffFields(campaign, next, AMENDED_FIELDS);
   if (changes.length === 0) throw new ValidationError([{ path: '', message: 'patch changes nothing' }]);
   return { next, changes };
 }
 
 function pickTerms(campaign: Campaign): CampaignTerms {
-  const { name, type, budget, dailyBudget, targeting, schedule, creativeSpecs, frequencyCap, bidStrategy, maxBid } = campaign;
+  const { name, type, budget, dailyBudget, targeting, schedule, creativeSpecs, bidStrategy, maxBid } = campaign;
   const terms: CampaignTerms = { name, type, budget, dailyBudget, targeting, schedule, creativeSpecs, bidStrategy, maxBid };
-  if (frequencyCap) terms.frequencyCap = frequencyCap;
+  if (campaign.frequencyCap) terms.frequencyCap = campaign.frequencyCap;
+  if (campaign.creatives !== undefined) terms.creatives = campaign.creatives;
+  if (campaign.pmpDealIds !== undefined) terms.pmpDealIds = campaign.pmpDealIds;
+  if (campaign.seat !== undefined) terms.seat = campaign.seat;
   return terms;
 }
 

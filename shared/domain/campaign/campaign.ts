@@ -39,6 +39,9 @@ export interface CreativeSpec {
   maxDurationSeconds?: number;
 }
 
+export const CAMPAIGN_CREATIVE_FORMATS = ['banner', 'video', 'audio', 'native'] as const;
+export type CampaignCreativeFormat = (typeof CAMPAIGN_CREATIVE_FORMATS)[number];
+
 /**
  * A creative the bidder can serve for the campaign (optional: campaigns without creatives do not
  * bid). `adm` is the markup template returned as bid.adm (OpenRTB macros such as ${AUCTION_PRICE}
@@ -46,7 +49,7 @@ export interface CreativeSpec {
  */
 export interface CampaignCreative {
   id: string;
-  format: 'banner' | 'video' | 'audio' | 'native';
+  format: CampaignCreativeFormat;
   w: number;
   h: number;
   adm: string;

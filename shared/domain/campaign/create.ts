@@ -51,5 +51,8 @@ export function createCampaign(
     updatedBy: ctx.actor.userId,
   };
   if (terms.frequencyCap) campaign.frequencyCap = { ...terms.frequencyCap };
+  if (terms.creatives !== undefined) campaign.creatives = structuredClone(terms.creatives);
+  if (terms.pmpDealIds !== undefined) campaign.pmpDealIds = [...terms.pmpDealIds];
+  if (terms.seat !== undefined) campaign.seat = terms.seat;
   return campaign;
 }

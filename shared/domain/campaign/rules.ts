@@ -4,10 +4,12 @@ import { sumMoney, type Money } from '../money.js';
 import { IssueList, checkDateRange, checkName, checkPositiveMoney } from '../validation.js';
 import {
   BID_STRATEGIES,
+  CAMPAIGN_CREATIVE_FORMATS,
   CAMPAIGN_TYPES,
   DEVICE_TYPES,
   PACING_MODES,
   type Campaign,
+  type CampaignCreative,
   type CampaignStatus,
 } from './campaign.js';
 
@@ -23,9 +25,58 @@ export const CAMPAIGN_MUTABLE_FIELDS = [
   'frequencyCap',
   'bidStrategy',
   'maxBid',
+  'creatives',
+  'pmpDealIds',
+  'seat',
 ] as const;
 export type CampaignMutableField = (typeof CAMPAIGN_MUTABLE_FIELDS)[number];
-export type CampaignTerms = Pick<Campaign, Exclude<CampaignMutableField, 'frequencyCap'>> & Pick<Partial<Campaign>, 'frequencyCap'>;
+
+/** Mutable fields a campaign may lack; PATCH `null` removes them. */
+export const CAMPAIGN_OPTIONAL_FIELDS = ['frequencyCap', 'creatives', 'pmpDealIds', 'seat'] as const;
+export type CampaignOptionalField = (typeof CAMPAIGN_OPTIONAL_FIELDS)[number];
+export type CampaignTerms = Pick<Campaign, Exclude<CampaignMutableField, CampaignOptionalField>> &
+  Pick<Partial<Campaign>, CampaignOptionalField>;
+
+/*
+ * Bidder-facing fields (creatives, pmpDealIds, seat): what shared/bidding/line-items-from-deals.ts copies
+ * into LineItems, so what the bidder puts on the wire (bid.crid, bid.adm, bid.adomain, bid.cat,
+ * bid.bundle, seatbid.seat, bid.dealid) and matches against bcat/badv/bapp/wadomain and banner sizes.
+ * The request schemas (shared/schemas/campaign.ts) check shapes and formats with the same patterns and
+ * limits; checkBidderFields below re-checks them and adds the rules that span several values:
+ *  - creatives: at most CREATIVES_MAX; ids unique within the campaign (ids are bid.crid) and made of
+ *    [A-Za-z0-9._:-], 1..128 chars; w and h whole numbers in 1..CREATIVE_SIZE_MAX_PX;
+ *  - a banner creative's w×h must equal the width×height of one of the campaign's banner creativeSpecs
+ *    (creativeSpecs declares the sizes the campaign runs; the bidder only serves a banner of an exact
+ *    size the imp offers, so an undeclared size is almost always a typo). No banner spec = no banner
+ *    creative. Other formats are not size-matched (video/audio w×h is informational for the bidder);
+ *  - adm: not blank, at most ADM_MAX_BYTES UTF-8 bytes each and CREATIVES_ADM_TOTAL_MAX_BYTES for all
+ *    creatives together: the campaign item, its version snapshot and an audit entry holding old AND new
+ *    creatives must each fit DynamoDB's 400 KB item limit;
+ *  - adomain: 1..10 domain names (no scheme, path or port; e.g. "brand.example"), case-insensitive as
+ *    brand safety compares them; at least one, since a bid without adomain fails any wadomain allow list
+ *    and many exchanges drop it;
+ *  - cat: 0..20 IAB content taxonomy 1.x codes, "IAB1".."IAB26" or a subcategory such as "IAB3-1";
+ *  - bundle: 1..256 chars without whitespace; mimes: 0..20 "type/subtype" MIME types;
+ *  - pmpDealIds: 0..50 unique ids, 1..128 chars without whitespace or "~" (the mapper builds line item
+ *    ids as `campaignId~pmpDealId`); seat: 1..128 chars without whitespace.
+ */
+export const CREATIVES_MAX = 20;
+export const CREATIVE_SIZE_MAX_PX = 10_000;
+export const ADM_MAX_BYTES = 32 * 1024;
+export const CREATIVES_ADM_TOTAL_MAX_BYTES = 128 * 1024;
+export const ADOMAIN_MAX = 10;
+export const CAT_MAX = 20;
+export const MIMES_MAX = 20;
+export const PMP_DEAL_IDS_MAX = 50;
+export const CREATIVE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+/** A DNS name of two or more labels whose last label starts with a letter (no IP literals). */
+export const DOMAIN_NAME_PATTERN = /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+/** IAB content taxonomy 1.x: tier 1 "IAB1".."IAB26", tier 2 "IABn-m". */
+export const IAB_CATEGORY_PATTERN = /^IAB(?:[1-9]|1[0-9]|2[0-6])(?:-[1-9][0-9]?)?$/;
+export const MIME_TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
+export const BUNDLE_PATTERN = /^\S{1,256}$/;
+export const PMP_DEAL_ID_PATTERN = /^[^\s~]{1,128}$/;
+export const SEAT_PATTERN = /^\S{1,128}$/;
 
 /** A deal that is over can no longer gain or change campaigns. */
 export const DEAL_STATUSES_CLOSED_TO_CAMPAIGNS: readonly DealStatus[] = ['completed', 'cancelled'];
@@ -55,7 +106,8 @@ function checkPositiveInteger(issues: IssueList, path: string, value: number): v
 /**
  * The rules every campaign version satisfies against its deal and sibling campaigns:
  * currency equals the deal's; budget, dailyBudget, maxBid > 0; dailyBudget ≤ budget; flight inside the
- * deal's dates with end ≥ start; the deal's campaigns together budget at most its total value.
+ * deal's dates with end ≥ start; the deal's campaigns together budget at most its total value;
+ * the bidder-facing fields follow the rules in the comment above CREATIVES_MAX.
  * Returns the normalised terms (trimmed name).
  */
 export function checkCampaignTerms(
@@ -94,6 +146,7 @@ export function checkCampaignTerms(
     checkPositiveInteger(issues, 'frequencyCap.impressions', terms.frequencyCap.impressions);
     checkPositiveInteger(issues, 'frequencyCap.periodHours', terms.frequencyCap.periodHours);
   }
+  checkBidderFields(issues, terms);
   return { ...terms, name };
 }
 
@@ -129,4 +182,79 @@ function checkCreatives(issues: IssueList, creatives: Campaign['creativeSpecs'])
       else checkPositiveInteger(issues, `${path}.maxDurationSeconds`, spec.maxDurationSeconds);
     }
   });
+}
+
+function utf8Bytes(text: string): number {
+  return new TextEncoder().encode(text).byteLength;
+}
+
+function checkPattern(issues: IssueList, path: string, value: string, pattern: RegExp, message: string): void {
+  if (typeof value !== 'string' || !pattern.test(value)) issues.add(path, message);
+}
+
+/** The bidder-facing fields (see the rules in the comment above CREATIVES_MAX). */
+function checkBidderFields(issues: IssueList, terms: CampaignTerms): void {
+  if (terms.creatives !== undefined) checkCampaignCreatives(issues, terms.creatives, terms.creativeSpecs);
+  if (terms.pmpDealIds !== undefined) {
+    if (terms.pmpDealIds.length > PMP_DEAL_IDS_MAX) issues.add('pmpDealIds', `must have at most ${PMP_DEAL_IDS_MAX} items`);
+    const seen = new Set<string>();
+    terms.pmpDealIds.forEach((id, i) => {
+      checkPattern(issues, `pmpDealIds.${i}`, id, PMP_DEAL_ID_PATTERN, 'must be 1-128 characters without whitespace or "~"');
+      if (seen.has(id)) issues.add(`pmpDealIds.${i}`, `duplicates ${id}`);
+      seen.add(id);
+    });
+  }
+  if (terms.seat !== undefined) checkPattern(issues, 'seat', terms.seat, SEAT_PATTERN, 'must be 1-128 characters without whitespace');
+}
+
+function checkCampaignCreatives(issues: IssueList, creatives: CampaignCreative[], specs: Campaign['creativeSpecs']): void {
+  if (creatives.length > CREATIVES_MAX) issues.add('creatives', `must have at most ${CREATIVES_MAX} items`);
+  const bannerSizes = specs.filter((s) => s.format === 'banner').map((s) => `${s.width}x${s.height}`);
+  const ids = new Set<string>();
+  let admTotal = 0;
+  creatives.forEach((creative, i) => {
+    const path = `creatives.${i}`;
+    checkPattern(issues, `${path}.id`, creative.id, CREATIVE_ID_PATTERN, "must be 1-128 letters, digits, '.', '_', ':' or '-'");
+    if (ids.has(creative.id)) issues.add(`${path}.id`, `duplicates creative id ${creative.id} (ids are unique within the campaign)`);
+    ids.add(creative.id);
+    if (!CAMPAIGN_CREATIVE_FORMATS.includes(creative.format)) issues.add(`${path}.format`, `must be one of ${CAMPAIGN_CREATIVE_FORMATS.join(', ')}`);
+    let sizesOk = true;
+    for (const key of ['w', 'h'] as const) {
+      const value = creative[key];
+      if (!Number.isSafeInteger(value) || value <= 0 || value > CREATIVE_SIZE_MAX_PX) {
+        issues.add(`${path}.${key}`, `must be a whole number from 1 to ${CREATIVE_SIZE_MAX_PX}`);
+        sizesOk = false;
+      }
+    }
+    if (sizesOk && creative.format === 'banner' && !bannerSizes.includes(`${creative.w}x${creative.h}`)) {
+      const declared = bannerSizes.length > 0 ? `declared: ${bannerSizes.join(', ')}` : 'the campaign declares no banner creativeSpec';
+      issues.add(`${path}.w`, `banner size ${creative.w}x${creative.h} must match a banner creativeSpec width x height (${declared})`);
+    }
+    if (typeof creative.adm !== 'string' || creative.adm.trim().length === 0) {
+      issues.add(`${path}.adm`, 'must not be blank');
+    } else {
+      const bytes = utf8Bytes(creative.adm);
+      admTotal += bytes;
+      if (bytes > ADM_MAX_BYTES) issues.add(`${path}.adm`, `must be at most ${ADM_MAX_BYTES} bytes (UTF-8), got ${bytes}`);
+    }
+    if (creative.adomain.length === 0) issues.add(`${path}.adomain`, 'must name at least one advertiser domain');
+    if (creative.adomain.length > ADOMAIN_MAX) issues.add(`${path}.adomain`, `must have at most ${ADOMAIN_MAX} items`);
+    creative.adomain.forEach((domain, j) =>
+      checkPattern(issues, `${path}.adomain.${j}`, domain, DOMAIN_NAME_PATTERN, 'must be a domain name such as brand.example (no scheme, path or port)'),
+    );
+    if (creative.cat.length > CAT_MAX) issues.add(`${path}.cat`, `must have at most ${CAT_MAX} items`);
+    creative.cat.forEach((cat, j) =>
+      checkPattern(issues, `${path}.cat.${j}`, cat, IAB_CATEGORY_PATTERN, 'must be an IAB content category code such as IAB3 or IAB3-1'),
+    );
+    if (creative.bundle !== undefined) {
+      checkPattern(issues, `${path}.bundle`, creative.bundle, BUNDLE_PATTERN, 'must be 1-256 characters without whitespace');
+    }
+    if (creative.mimes !== undefined) {
+      if (creative.mimes.length > MIMES_MAX) issues.add(`${path}.mimes`, `must have at most ${MIMES_MAX} items`);
+      creative.mimes.forEach((mime, j) => checkPattern(issues, `${path}.mimes.${j}`, mime, MIME_TYPE_PATTERN, 'must be a MIME type such as video/mp4'));
+    }
+  });
+  if (admTotal > CREATIVES_ADM_TOTAL_MAX_BYTES) {
+    issues.add('creatives', `adm markup must total at most ${CREATIVES_ADM_TOTAL_MAX_BYTES} bytes (UTF-8) across creatives, got ${admTotal}`);
+  }
 }

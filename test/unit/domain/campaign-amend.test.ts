@@ -99,3 +99,59 @@ describe('amendCampaign', () => {
     expect((error as Error).message).toContain('patch changes nothing');
   });
 });
+
+describe('amendCampaign: bidder fields (creatives, pmpDealIds, seat)', () => {
+  const banner = { id: 'cr-1', format: 'banner' as const, w: 300, h: 250, adm: '<img src="a.png">', adomain: ['brand.example'], cat: ['IAB3'] };
+
+  it('replaces the creatives, bumps the version and records old and new creatives', () => {
+    // Prepare
+    const campaign = aCampaign(deal, { version: 2 }, { creatives: [banner] });
+    const replacement = [{ ...banner, adm: '<img src="b.png">' }, { ...banner, id: 'cr-2' }];
+    // Act
+    const { next, changes } = amendCampaign(deal, [campaign], campaign, { creatives: replacement }, later);
+    // Assess
+    expect(next).toMatchObject({ version: 3, creatives: replacement, updatedBy: 'user-cm' });
+    expect(changes).toEqual([{ field: 'creatives', old: [banner], new: replacement }]);
+  });
+
+  it('sets and removes pmpDealIds and seat, auditing null for the absent side', () => {
+    // Prepare
+    const campaign = aCampaign(deal);
+    // Act
+    const set = amendCampaign(deal, [campaign], campaign, { pmpDealIds: ['pmp-1'], seat: 'seat-9', creatives: [banner] }, later);
+    const removed = amendCampaign(deal, [set.next], set.next, { pmpDealIds: null, seat: null, creatives: null }, later);
+    // Assess
+    expect(set.changes).toEqual([
+      { field: 'creatives', old: null, new: [banner] },
+      { field: 'pmpDealIds', old: null, new: ['pmp-1'] },
+      { field: 'seat', old: null, new: 'seat-9' },
+    ]);
+    expect(removed.next).not.toHaveProperty('creatives');
+    expect(removed.next).not.toHaveProperty('pmpDealIds');
+    expect(removed.next).not.toHaveProperty('seat');
+    expect(removed.changes.map((c) => [c.field, c.new])).toEqual([
+      ['creatives', null],
+      ['pmpDealIds', null],
+      ['seat', null],
+    ]);
+  });
+
+  it('re-checks creatives against the merged creativeSpecs: dropping the banner size is refused', () => {
+    const campaign = aCampaign(deal, {}, { creatives: [banner] });
+    const error = thrownBy(() => amendCampaign(deal, [campaign], campaign, { creativeSpecs: [] }, later));
+    expect((error as ValidationError).issues.map((i) => i.path)).toEqual(['creatives.0.w']);
+  });
+
+  it('refuses a duplicate creative id in the patch', () => {
+    const campaign = aCampaign(deal);
+    const error = thrownBy(() => amendCampaign(deal, [campaign], campaign, { creatives: [banner, banner] }, later));
+    expect((error as ValidationError).issues.map((i) => i.path)).toEqual(['creatives.1.id']);
+  });
+
+  it('locks creatives on a completed campaign', () => {
+    const campaign = aCampaign(deal, { status: 'completed' });
+    const error = thrownBy(() => amendCampaign(deal, [campaign], campaign, { creatives: [banner] }, later));
+    expect(error).toBeInstanceOf(FieldLockedError);
+    expect(error).toMatchObject({ fields: ['creatives'] });
+  });
+});

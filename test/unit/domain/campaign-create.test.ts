@@ -121,3 +121,103 @@ describe('createCampaign', () => {
     );
   });
 });
+
+describe('createCampaign: bidder fields (creatives, pmpDealIds, seat)', () => {
+  const banner = { id: 'cr-1', format: 'banner' as const, w: 300, h: 250, adm: '<a href="https://brand.example/"><img></a>', adomain: ['brand.example'], cat: ['IAB3-1'] };
+
+  it('stores creatives, PMP deal ids and seat as copies', () => {
+    // Prepare
+    const input = aCampaignInput({ creatives: [{ ...banner, mimes: ['image/png'] }], pmpDealIds: ['pmp-1', 'pmp-2'], seat: 'seat-9' });
+    // Act
+    const campaign = createCampaign(deal, [], input, aContext(), { campaignId: 'c' });
+    // Assess
+    expect(campaign).toMatchObject({ creatives: [{ ...banner, mimes: ['image/png'] }], pmpDealIds: ['pmp-1', 'pmp-2'], seat: 'seat-9' });
+    expect(campaign.creatives).not.toBe(input.creatives);
+    expect(campaign.creatives?.[0]).not.toBe(input.creatives?.[0]);
+  });
+
+  it('leaves the fields out when not given', () => {
+    const campaign = createCampaign(deal, [], aCampaignInput(), aContext(), { campaignId: 'c' });
+    expect(campaign).not.toHaveProperty('creatives');
+    expect(campaign).not.toHaveProperty('pmpDealIds');
+    expect(campaign).not.toHaveProperty('seat');
+  });
+
+  it('refuses duplicate creative ids, naming the later one', () => {
+    const input = aCampaignInput({ creatives: [banner, { ...banner }] });
+    expect(pathsOf(() => createCampaign(deal, [], input, aContext(), { campaignId: 'c' }))).toEqual(['creatives.1.id']);
+  });
+
+  it('refuses a banner whose size matches no banner creativeSpec, but does not size-match video', () => {
+    // Prepare: the fixture declares one banner spec, 300x250
+    const input = aCampaignInput({
+      creatives: [
+        { ...banner, id: 'leader', w: 728, h: 90 },
+        { ...banner, id: 'vid', format: 'video', w: 640, h: 360, mimes: ['video/mp4'] },
+      ],
+    });
+    // Act
+    const error = thrownBy(() => createCampaign(deal, [], input, aContext(), { campaignId: 'c' })) as ValidationError;
+    // Assess
+    expect(error.issues).toEqual([{ path: 'creatives.0.w', message: expect.stringContaining('declared: 300x250') }]);
+  });
+
+  it('refuses a banner when the campaign declares no banner creativeSpec', () => {
+    const input = aCampaignInput({ creativeSpecs: [], creatives: [banner] });
+    expect(pathsOf(() => createCampaign(deal, [], input, aContext(), { campaignId: 'c' }))).toEqual(['creatives.0.w']);
+  });
+
+  it('checks each creative field and names its path', () => {
+    // Prepare
+    const input = aCampaignInput({
+      creatives: [
+        {
+          id: 'bad id',
+          format: 'banner',
+          w: 0,
+          h: 250.5,
+          adm: '   ',
+          adomain: ['https://brand.example/x'],
+          cat: ['IAB27', 'iab1', 'IAB3-1'],
+          bundle: 'com example',
+          mimes: ['png'],
+        },
+        { ...banner, id: 'cr-2', adomain: [] },
+      ],
+      pmpDealIds: ['pmp-1', 'pmp-1', 'a~b'],
+      seat: 'seat 9',
+    });
+    // Act
+    const paths = pathsOf(() => createCampaign(deal, [], input, aContext(), { campaignId: 'c' }));
+    // Assess
+    expect(paths).toEqual([
+      'creatives.0.id',
+      'creatives.0.w',
+      'creatives.0.h',
+      'creatives.0.adm',
+      'creatives.0.adomain.0',
+      'creatives.0.cat.0',
+      'creatives.0.cat.1',
+      'creatives.0.bundle',
+      'creatives.0.mimes.0',
+      'creatives.1.adomain',
+      'pmpDealIds.1',
+      'pmpDealIds.2',
+      'seat',
+    ]);
+  });
+
+  it('bounds adm per creative and in total, in UTF-8 bytes', () => {
+    // Prepare: 11,000 three-byte characters = 33,000 bytes (> 32 KiB) while only 11,000 characters
+    const wide = '€'.repeat(11_000);
+    const big = 'x'.repeat(30_000);
+    const oneTooBig = aCampaignInput({ creatives: [{ ...banner, adm: wide }] });
+    const fiveBig = aCampaignInput({ creatives: [1, 2, 3, 4, 5].map((n) => ({ ...banner, id: `cr-${n}`, adm: big })) });
+    // Act
+    const single = pathsOf(() => createCampaign(deal, [], oneTooBig, aContext(), { campaignId: 'c' }));
+    const total = pathsOf(() => createCampaign(deal, [], fiveBig, aContext(), { campaignId: 'c' }));
+    // Assess
+    expect(single).toEqual(['creatives.0.adm']);
+    expect(total).toEqual(['creatives']);
+  });
+});

@@ -160,3 +160,96 @@ describe('GET and PATCH /deals/{dealId}/campaigns/{campaignId}', () => {
     expect(unknown.status).toBe(404);
   });
 });
+
+describe('bidder fields through the API (creatives, pmpDealIds, seat)', () => {
+  const creative = {
+    id: 'cr-1',
+    format: 'banner',
+    w: 300,
+    h: 250,
+    adm: '<a href="https://brand.example/?p=${AUCTION_PRICE}"><img src="https://cdn.brand.example/a.png"></a>',
+    adomain: ['brand.example'],
+    cat: ['IAB3-1'],
+  };
+  const display = {
+    ...campaign,
+    type: 'display',
+    targeting: { ...campaign.targeting, devices: ['desktop'] },
+    creativeSpecs: [{ format: 'banner', width: 300, height: 250, mimeTypes: ['image/png'] }],
+  };
+  const patchEvent = (params: { dealId: string; campaignId: string }, body: unknown, version: number) =>
+    apiEvent({
+      routeKey: 'PATCH /deals/{dealId}/campaigns/{campaignId}',
+      pathParameters: params,
+      caller: CAMPAIGN_MANAGER,
+      body,
+      headers: { 'if-match': `"${version}"` },
+    });
+
+  it('creates a campaign with creatives, PMP deal ids and seat: stored and returned', async () => {
+    // Prepare
+    const app = await setup();
+    const body = { ...display, creatives: [creative], pmpDealIds: ['pmp-1'], seat: 'seat-9' };
+    // Act
+    const created = await invoke(app.create, createEvent(app.dealId, body));
+    const got = await invoke(
+      app.get,
+      apiEvent({ routeKey: 'GET /deals/{dealId}/campaigns/{campaignId}', pathParameters: { dealId: app.dealId, campaignId: created.body.id }, caller: FINANCE }),
+    );
+    // Assess
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ creatives: [creative], pmpDealIds: ['pmp-1'], seat: 'seat-9' });
+    expect(got.body).toMatchObject({ creatives: [creative], pmpDealIds: ['pmp-1'], seat: 'seat-9' });
+  });
+
+  it('amends creatives: new version and an audit change with old and new values', async () => {
+    // Prepare
+    const app = await setup();
+    const created = await invoke(app.create, createEvent(app.dealId, { ...display, creatives: [creative] }));
+    const params = { dealId: app.dealId, campaignId: created.body.id as string };
+    const replacement = [{ ...creative, adm: '<img src="https://cdn.brand.example/b.png">' }, { ...creative, id: 'cr-2' }];
+    // Act
+    const amended = await invoke(app.amend, patchEvent(params, { creatives: replacement, seat: 'seat-2' }, 1));
+    const audit = await invoke(app.audit, apiEvent({ routeKey: 'GET /deals/{dealId}/audit', pathParameters: { dealId: app.dealId }, caller: FINANCE }));
+    // Assess
+    expect(amended.status).toBe(200);
+    expect(amended.headers.etag).toBe('"2"');
+    expect(amended.body).toMatchObject({ version: 2, creatives: replacement, seat: 'seat-2' });
+    const entry = audit.body.items.find((a: { action: string }) => a.action === 'campaign.amended');
+    expect(entry.changes).toEqual([
+      { field: 'creatives', old: [creative], new: replacement },
+      { field: 'seat', old: null, new: 'seat-2' },
+    ]);
+  });
+
+  it.each([
+    ['zero width', { ...creative, w: 0 }, 'creatives.0.w'],
+    ['an advertiser domain that is a URL', { ...creative, adomain: ['https://brand.example/'] }, 'creatives.0.adomain.0'],
+    ['a category that is no IAB code', { ...creative, cat: ['sports'] }, 'creatives.0.cat.0'],
+    ['an unknown field inside a creative', { ...creative, clickUrl: 'https://brand.example' }, 'creatives.0.clickUrl'],
+    ['a banner size no creativeSpec declares', { ...creative, w: 728, h: 90 }, 'creatives.0.w'],
+  ])('answers 400 naming the path for %s', async (_, bad, path) => {
+    // Prepare
+    const app = await setup();
+    // Act
+    const answer = await invoke(app.create, createEvent(app.dealId, { ...display, creatives: [bad] }));
+    // Assess
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.issues.map((i: { path: string }) => i.path)).toEqual([path]);
+  });
+
+  it('answers 400 naming a duplicate creative id on PATCH and keeps the campaign unchanged', async () => {
+    // Prepare
+    const app = await setup();
+    const created = await invoke(app.create, createEvent(app.dealId, display));
+    const params = { dealId: app.dealId, campaignId: created.body.id as string };
+    // Act
+    const answer = await invoke(app.amend, patchEvent(params, { creatives: [creative, { ...creative }] }, 1));
+    const got = await invoke(app.get, apiEvent({ routeKey: 'GET /deals/{dealId}/campaigns/{campaignId}', pathParameters: params, caller: FINANCE }));
+    // Assess
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.issues.map((i: { path: string }) => i.path)).toEqual(['creatives.1.id']);
+    expect(got.body.version).toBe(1);
+    expect(got.body).not.toHaveProperty('creatives');
+  });
+});

@@ -3,6 +3,7 @@ import { ValidationError } from '../../../shared/domain/errors.js';
 import { AuditEntryResponse } from '../../../shared/schemas/audit.js';
 import { AmendCampaignRequest, CampaignResponse, CreateCampaignRequest, toCampaignResponse } from '../../../shared/schemas/campaign.js';
 import { ErrorResponse } from '../../../shared/schemas/errors.js';
+import { buildOpenApiDocument } from '../../../shared/schemas/openapi.js';
 import { parseOrThrow } from '../../../shared/schemas/parse.js';
 import { dealAuditEntry } from '../../../shared/domain/audit-entry.js';
 import { aCampaign, aCampaignInput, aContext, aDeal } from '../domain/fixtures.js';
@@ -101,5 +102,71 @@ describe('CampaignResponse: bidder fields (optional)', () => {
     const deal = aDeal();
     const bad = { ...aCampaign(deal), creatives: [{ id: 'cr1', format: 'banner', w: 0, h: 250, adm: '<img>', adomain: [], cat: [], colour: 'red' }] };
     expect(CampaignResponse.safeParse(bad).success).toBe(false);
+  });
+});
+
+describe('campaign request schemas: bidder fields', () => {
+  const creative = { id: 'cr-1', format: 'banner', w: 300, h: 250, adm: '<img>', adomain: ['brand.example'], cat: ['IAB3-1'] };
+
+  it('CreateCampaignRequest accepts creatives, pmpDealIds and seat', () => {
+    // Prepare
+    const body = { ...aCampaignInput(), creatives: [{ ...creative, mimes: ['image/png'] }], pmpDealIds: ['pmp-1'], seat: 'seat-9' };
+    // Act
+    const parsed = parseOrThrow(CreateCampaignRequest, body);
+    // Assess
+    expect(parsed).toEqual(body);
+  });
+
+  it('CreateCampaignRequest names the path of each bad creative field and an unknown key inside a creative', () => {
+    // Prepare
+    const body = {
+      ...aCampaignInput(),
+      creatives: [
+        { ...creative, w: 0, adomain: ['not a domain'], cat: ['Sports'], colour: 'red' },
+        { ...creative, id: 'cr-2', adm: '', h: 20_000 },
+      ],
+      pmpDealIds: [''],
+      seat: '',
+    };
+    // Act
+    const paths = pathsOf(() => parseOrThrow(CreateCampaignRequest, body));
+    // Assess
+    expect(paths.sort()).toEqual([
+      'creatives.0.adomain.0',
+      'creatives.0.cat.0',
+      'creatives.0.colour',
+      'creatives.0.w',
+      'creatives.1.adm',
+      'creatives.1.h',
+      'pmpDealIds.0',
+      'seat',
+    ]);
+  });
+
+  it('AmendCampaignRequest accepts the bidder fields alone and null to remove them', () => {
+    expect(parseOrThrow(AmendCampaignRequest, { creatives: [creative] })).toEqual({ creatives: [creative] });
+    expect(parseOrThrow(AmendCampaignRequest, { creatives: null, pmpDealIds: null, seat: null })).toEqual({
+      creatives: null,
+      pmpDealIds: null,
+      seat: null,
+    });
+    expect(pathsOf(() => parseOrThrow(AmendCampaignRequest, { creatives: [{ ...creative, adomain: [] }] }))).toEqual(['creatives.0.adomain']);
+  });
+
+  it('the OpenAPI document shows the fields on both requests and the response', () => {
+    // Act
+    const schemas = (buildOpenApiDocument() as { components: { schemas: Record<string, any> } }).components.schemas;
+    // Assess
+    for (const name of ['CreateCampaignRequest', 'AmendCampaignRequest', 'Campaign']) {
+      expect(Object.keys(schemas[name].properties), name).toEqual(expect.arrayContaining(['creatives', 'pmpDealIds', 'seat']));
+    }
+    expect(schemas.CreateCampaignRequest.required).not.toContain('creatives');
+    expect(schemas.CreateCampaignRequest.properties.creatives.items).toEqual({ $ref: '#/components/schemas/CampaignCreative' });
+    expect(schemas.CampaignCreative).toMatchObject({
+      additionalProperties: false,
+      required: ['id', 'format', 'w', 'h', 'adm', 'adomain', 'cat'],
+      properties: { w: { type: 'integer', exclusiveMinimum: 0 }, adomain: { minItems: 1 } },
+    });
+    expect(schemas.CampaignCreative.properties.cat.items.pattern).toContain('IAB');
   });
 });
