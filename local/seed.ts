@@ -4,6 +4,9 @@
  * Idempotency-Key, and state changes are skipped when the deal is already in the wanted status.
  *
  *   tsx local/seed.ts            seeds the running stack described by .dealdesk/local.json
+ *
+ * The bidding demo deal (approved, active, bidding on 300x250 banners) is in local/bidding/seed.ts;
+ * `npm start -- --seed` and the CLI here create both.
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -161,6 +164,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const descriptor = JSON.parse(readFileSync(file, 'utf8')) as LocalStackDescriptor;
   try {
     await seedDemoData(descriptor, { log: (l) => console.log(l) });
+    const { seedBiddingDemoData } = await import('./bidding/seed.js');
+    await seedBiddingDemoData(descriptor, { log: (l) => console.log(l) });
   } catch (err) {
     console.error(`seed failed: ${(err as Error).message}`);
     process.exit(1);

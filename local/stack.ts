@@ -1,7 +1,12 @@
 /**
  * The local stack: synthesizes the CDK app in-process, starts DynamoDB Local, creates the tables the
  * templates declare, and serves the HTTP API from the synthesized template with the very handler
- * bundles CDK built into cdk.out. No Docker, no AWS.
+ * bundles CDK built into cdk.out; then (unless `bidding: false`) the bidding part from
+ * local/bidding/stack.ts: Redis, kinesalite with the bid-events stream and the spend consumer,
+ * simulated DSPs and the bidder as a child process. No Docker, no AWS.
+ *
+ * Order: synth → DynamoDB Local + tables → API → seed (demo data, bidding demo deal) → bidding part →
+ * descriptor. stop() undoes it in reverse: bidder, spend consumer, DSPs, kinesalite, Redis, API side.
  */
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
@@ -15,6 +20,8 @@ import { startLocalIdp } from './apigw/idp-server.js';
 import { LambdaRuntime } from './apigw/lambda-runtime.js';
 import { buildApiModel, type ApiModel } from './apigw/model.js';
 import { PortInUseError, startApiGatewayEmulator } from './apigw/server.js';
+import type { BiddingDescriptor, DspFleetOptions } from './bidding/stack.js';
+import type { BiddingSeedResult } from './bidding/seed.js';
 import { DEMO_ACCOUNT_ID, OTHER_ACCOUNT_ID, signDevTokens, TOKEN_LIFETIME_SECONDS, type DevUser, type TokenName } from './tokens.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,6 +50,24 @@ export interface StartLocalStackOptions {
    * N > 0 = Lambda-like isolation, one invocation per environment, up to N environments per function.
    */
   lambdaInstances?: number;
+  /**
+   * The bidding part (Redis, kinesalite + bid-events stream + spend consumer, simulated DSPs, the
+   * bidder); false skips it. @default on
+   */
+  bidding?: false | BiddingPartOptions;
+  /** Create only the bidding demo data (an approved, active deal bidding on 300x250); `seed` implies it. */
+  seedBidding?: boolean;
+}
+
+export interface BiddingPartOptions {
+  /** Bidder port on 127.0.0.1; 0 = a free one. @default 0 */
+  bidderPort?: number;
+  /** Simulated DSPs: count, latency spread, bid, error and timeout rates. @default the 5-DSP fleet, 10-90 ms */
+  dsps?: DspFleetOptions;
+  /** Bidder output: a file path, 'inherit' or 'ignore'. @default .dealdesk/logs/bidder.log */
+  bidderLogs?: string | 'inherit' | 'ignore';
+  /** Line-item refresh interval of the bidder, ms. @default 5000 */
+  lineItemRefreshMs?: number;
 }
 
 /** What `.dealdesk/local.json` holds: everything a client, test or benchmark needs. */
@@ -81,6 +106,23 @@ export interface LocalStackDescriptor {
   lambdaConcurrency: string;
   pid: number;
   startedAt: string;
+  /** The bidder (absent when the bidding part is skipped). */
+  bidderUrl?: string;
+  /** Full auction URL a local exchange posts to: `${bidderUrl}/openrtb2/auction`. */
+  bidderEndpoint?: string;
+  /** The headers a local exchange sends, exchange key included. */
+  bidderHeaders?: Record<string, string>;
+  exchangeKeyHeader?: string;
+  exchangeKey?: string;
+  redisUrl?: string;
+  kinesisEndpoint?: string;
+  bidEventsStream?: string;
+  spendTable?: string;
+  dsps?: BiddingDescriptor['dsps'];
+  bidderLogs?: string;
+  bidderPid?: number;
+  /** Ids of the bidding demo deal and campaigns when seeded. */
+  biddingDemo?: BiddingSeedResult;
 }
 
 export interface LocalStack {
@@ -89,6 +131,8 @@ export interface LocalStack {
   tokens: Record<TokenName, string>;
   descriptor: LocalStackDescriptor;
   model: ApiModel;
+  /** Resolves once the spend consumer has read the bid-events stream to its end (no-op without bidding). */
+  spendCaughtUp(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -285,12 +329,46 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
       pid: process.pid,
       startedAt: new Date().toISOString(),
     };
+    log(`API at ${emulator.url} (${model.routes.length} routes, ${Object.keys(model.functions).length} functions)`);
+
+    // Seed before the bidder starts, so its first line-item load already has the demo campaigns.
+    if (options.seed) {
+      const { seedDemoData } = await import('./seed.js');
+      await seedDemoData(descriptor, { log });
+    }
+    if (options.seed || options.seedBidding) {
+      const { seedBiddingDemoData } = await import('./bidding/seed.js');
+      descriptor.biddingDemo = await seedBiddingDemoData(descriptor, { log });
+    }
+
+    let spendCaughtUp: LocalStack['spendCaughtUp'] = async () => {};
+    if (options.bidding !== false) {
+      const b = options.bidding ?? {};
+      const { startBidding } = await import('./bidding/stack.js');
+      let bidderLogs = b.bidderLogs ?? join(STATE_DIR, 'logs', 'bidder.log');
+      if (bidderLogs !== 'inherit' && bidderLogs !== 'ignore') bidderLogs = resolve(bidderLogs);
+      const bidding = await startBidding({
+        templates: synth.stacks,
+        tables,
+        dynamodbEndpoint: ddb.endpoint,
+        region,
+        bidderPort: b.bidderPort ?? 0,
+        ...(b.dsps ? { dsps: b.dsps } : {}),
+        bidderLogs,
+        ...(b.lineItemRefreshMs ? { lineItemRefreshMs: b.lineItemRefreshMs } : {}),
+        log,
+      });
+      // Stopped first (cleanups run last-in first-out): bidder, poller, DSPs, kinesalite, Redis.
+      cleanups.push(() => bidding.stop());
+      Object.assign(descriptor, bidding.descriptor);
+      spendCaughtUp = (timeoutMs) => bidding.spendCaughtUp(timeoutMs);
+    }
+
     const descriptorPath = options.descriptorPath === undefined ? DEFAULT_DESCRIPTOR_PATH : options.descriptorPath;
     if (descriptorPath) {
       mkdirSync(dirname(descriptorPath), { recursive: true });
       writeFileSync(descriptorPath, `${JSON.stringify(descriptor, null, 2)}\n`, { mode: 0o600 });
     }
-    log(`API at ${emulator.url} (${model.routes.length} routes, ${Object.keys(model.functions).length} functions)`);
 
     let stopped: Promise<void> | undefined;
     const stack: LocalStack = {
@@ -299,12 +377,9 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
       tokens: signed.tokens,
       descriptor,
       model,
+      spendCaughtUp,
       stop: () => (stopped ??= stopAll()),
     };
-    if (options.seed) {
-      const { seedDemoData } = await import('./seed.js');
-      await seedDemoData(descriptor, { log });
-    }
     return stack;
   } catch (err) {
     await stopAll();

@@ -10,7 +10,11 @@
  * and stops it in afterAll (slower: one synthesis and one DynamoDB Local per file).
  *
  * DEALDESK_LOCAL_DESCRIPTOR=.dealdesk/local.json runs the tests against an already running
- * `npm start` stack instead (its tokens must still be valid).
+ * `npm start` stack instead (its tokens must still be valid; start it with --seed for the bidding tests).
+ *
+ * The stack includes the bidding part (Redis, kinesalite + bid-events stream + spend consumer,
+ * simulated DSPs, the bidder) and the bidding demo deal (local/bidding/seed.ts), seeded before the
+ * bidder starts. DEALDESK_LOCAL_BIDDING=0 skips both (API-only runs).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,12 +30,16 @@ declare module 'vitest' {
   }
 }
 
-async function start(outdir: string, lambdaLogs: string): Promise<LocalStack> {
+async function start(outdir: string, lambdaLogs: string, bidderLogs: string): Promise<LocalStack> {
   return startLocalStack({
     port: 0,
     outdir,
     descriptorPath: false,
     lambdaLogs,
+    // The bidding part (Redis, kinesalite, spend consumer, DSPs, bidder) with its demo deal seeded
+    // before the bidder starts; DEALDESK_LOCAL_BIDDING=0 skips it.
+    bidding: process.env.DEALDESK_LOCAL_BIDDING === '0' ? false : { bidderLogs },
+    seedBidding: process.env.DEALDESK_LOCAL_BIDDING !== '0',
     // DEALDESK_LAMBDA_INSTANCES=N: Lambda-like isolation (one invocation per environment, N per function).
     lambdaInstances: Number(process.env.DEALDESK_LAMBDA_INSTANCES ?? 0) || 0,
     log: process.env.DEALDESK_LOCAL_VERBOSE ? (l) => console.log(`[local-stack] ${l}`) : undefined,
@@ -40,7 +48,9 @@ async function start(outdir: string, lambdaLogs: string): Promise<LocalStack> {
 
 /** vitest globalSetup: one stack for the whole project. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const stack = await start(join(STATE_DIR, 'test', 'cdk.out'), join(STATE_DIR, 'logs', 'test-lambda.log'));
+  const t0 = Date.now();
+  const stack = await start(join(STATE_DIR, 'test', 'cdk.out'), join(STATE_DIR, 'logs', 'test-lambda.log'), join(STATE_DIR, 'logs', 'test-bidder.log'));
+  if (process.env.DEALDESK_LOCAL_VERBOSE) console.log(`[local-stack] started in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   project.provide('localStack', stack.descriptor);
   return async () => {
     await stack.stop();
@@ -77,7 +87,7 @@ export function useLocalStack(): LocalStackHandle {
       descriptor = JSON.parse(readFileSync(external, 'utf8')) as LocalStackDescriptor;
     } else {
       ownDir = mkdtempSync(join(tmpdir(), 'dealdesk-it-'));
-      own = await start(join(ownDir, 'cdk.out'), join(ownDir, 'lambda.log'));
+      own = await start(join(ownDir, 'cdk.out'), join(ownDir, 'lambda.log'), join(ownDir, 'bidder.log'));
       descriptor = own.descriptor;
     }
     request = apiClient(descriptor.apiUrl);

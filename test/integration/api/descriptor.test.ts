@@ -44,13 +44,28 @@ describe('local stack descriptor', () => {
 
   it('lists the tables and routes it serves from the synthesized template', () => {
     const d = stack.d;
-    expect(Object.keys(d.tables).length).toBeGreaterThanOrEqual(3);
+    expect(Object.keys(d.tables).length).toBeGreaterThanOrEqual(4);
     expect(d.routes).toEqual(expect.arrayContaining(['GET /health', 'POST /deals', 'PATCH /deals/{dealId}', 'ANY /{proxy+}']));
     expect(d.dynamodbEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
   it('serves exactly the routes of the synthesized template (the route table, nothing hand-written)', () => {
     expect([...stack.d.routes].sort()).toEqual(ROUTES.map(routeKey).sort());
+  });
+
+  it('describes the bidding part: bidder URL, auction endpoint, exchange headers, Redis, stream, DSPs', () => {
+    const d = stack.d;
+    expect(d.bidderUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(d.bidderEndpoint).toBe(`${d.bidderUrl}/openrtb2/auction`);
+    expect(d.exchangeKeyHeader).toBe('x-exchange-key');
+    expect(d.bidderHeaders).toEqual({ 'content-type': 'application/json', 'x-openrtb-version': '2.6', 'x-exchange-key': d.exchangeKey });
+    expect(d.redisUrl).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
+    expect(d.kinesisEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // The stream the BiddingStack template declares (locally named <stack>-<logicalId>).
+    expect(d.bidEventsStream).toMatch(/^DealDesk-Bidding-BidEvents[0-9A-F]{8}$/);
+    expect(d.spendTable).toBe(Object.entries(d.tables).find(([id]) => id.startsWith('Spend'))?.[1]);
+    expect(d.dsps!.map((x) => x.id)).toEqual(['sim-dsp-a', 'sim-dsp-b', 'sim-dsp-c', 'sim-dsp-d', 'sim-dsp-e']);
+    for (const dsp of d.dsps!) expect(dsp.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
   });
 
   it('serves the issuer JWKS', async () => {
