@@ -3,20 +3,19 @@
  * open auctions for 300x250 banners (no PMP deal ids, no geo or device restriction, maxBid well above
  * the example floors and the simulated DSPs' prices).
  *
- * The deal and its campaign are created THROUGH the HTTP API (validation, transactions, audit) and the
- * deal is submitted there too. The approval workflow does not exist yet, so approve / activate (and the
- * campaign's draft → active, together with its creative, which the create API does not take yet) are applied with the domain functions (transitionDeal, transitionCampaign)
- * and persisted through DynamoDealRepository with audit entries attributed to the system actor
- * `local-seed` — never by editing items. Idempotent: fixed Idempotency-Keys, and a transition is skipped
+ * The deal and its campaign (with its creative) are created THROUGH the HTTP API (validation,
+ * transactions, audit), the deal is submitted there and the campaign goes live there (PATCH status).
+ * The approval workflow does not exist yet, so only approve / activate of the deal are applied with the
+ * domain function transitionDeal and persisted through DynamoDealRepository with audit entries
+ * attributed to the system actor `local-seed` — never by editing items. Idempotent: fixed Idempotency-Keys, and a transition is skipped
  * when the entity is already past it.
  */
 import { randomUUID } from 'node:crypto';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
 import { DynamoDealRepository } from '../../shared/adapters/dynamodb/deal-repository.js';
 import type { ChangeContext } from '../../shared/domain/actor.js';
-import { campaignAuditEntry, dealAuditEntry } from '../../shared/domain/audit-entry.js';
+import { dealAuditEntry } from '../../shared/domain/audit-entry.js';
 import type { CampaignCreative } from '../../shared/domain/campaign/campaign.js';
-import { transitionCampaign } from '../../shared/domain/campaign/transitions.js';
 import { transitionDeal, type DealAction } from '../../shared/domain/deal/transitions.js';
 import { apiClient, type ApiResponse } from '../client.js';
 import { localClientConfig } from '../dynamodb/launch.js';
@@ -76,10 +75,11 @@ export function biddingCampaignBody(dates: { startDate: string; endDate: string 
     creativeSpecs: [{ format: 'banner', width: 300, height: 250, mimeTypes: ['image/png'] }],
     bidStrategy: 'max_cpm',
     maxBid: { amountMinor: d.maxBidMinor, currency: 'USD' },
+    creatives: biddingCreatives(),
   };
 }
 
-/** The creative the demo campaign serves (bidder-only field: the create API does not take it yet). */
+/** The creative the demo campaign serves. */
 export function biddingCreatives(): CampaignCreative[] {
   const d = BIDDING_DEMO;
   return [
@@ -161,17 +161,16 @@ export async function seedBiddingDemoData(
       const t = transitionDeal(deal, step.action, c);
       await repo.saveDeal(t.next, deal.version, dealAuditEntry(t.next, t.auditAction, c, t.changes));
     }
-    const camp = await repo.getCampaign(dealId, campaignId);
-    if (!camp) throw new BiddingSeedError(`campaign ${campaignId} vanished`);
-    if (camp.status === 'draft') {
-      // Go-live: the campaign's creatives (the create API does not take them yet) and draft → active,
-      // one new version, one audit entry recording both changes.
-      const c = ctx();
-      const t = transitionCampaign(camp, 'active', c);
-      const creatives = biddingCreatives();
-      const next = { ...t.next, creatives };
-      const changes = [...t.changes, { field: 'creatives', old: camp.creatives ?? null, new: creatives }];
-      await repo.saveCampaign(next, camp.version, campaignAuditEntry(next, 'campaign.amended', c, changes));
+    // Go-live through the API, as a campaign manager would.
+    const camp = await api('GET', `/deals/${dealId}/campaigns/${campaignId}`, { token: d.tokens.campaign_manager });
+    expectStatus(camp, [200], `get campaign ${BIDDING_DEMO.campaignKey}`);
+    if (camp.body.status === 'draft') {
+      const r = await api('PATCH', `/deals/${dealId}/campaigns/${campaignId}`, {
+        token: d.tokens.campaign_manager,
+        ifMatch: camp.body.version,
+        body: { status: 'active' },
+      });
+      expectStatus(r, [200], `activate campaign ${BIDDING_DEMO.campaignKey}`);
     }
     const deal = await repo.getDeal(dealId);
     log(`seeded ${BIDDING_DEMO.dealName} (${dealId}): ${deal?.status}, campaign ${campaignId} active, bids on 300x250 banners up to $${(BIDDING_DEMO.maxBidMinor / 100).toFixed(2)} CPM`);

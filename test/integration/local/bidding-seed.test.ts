@@ -1,6 +1,7 @@
 /**
- * The bidding demo deal: created through the API, moved to approved → active (campaign draft → active)
- * by the system actor `local-seed` with audited domain transitions; re-running the seed changes nothing.
+ * The bidding demo deal: created through the API with its campaign and creative, approved → active by
+ * the system actor `local-seed` with audited domain transitions, campaign put live through the API;
+ * re-running the seed changes nothing.
  * Also the pure helpers behind the bidding part's configuration.
  */
 import { describe, expect, it } from 'vitest';
@@ -29,8 +30,10 @@ describe('bidding demo seed', () => {
     expect(audit.status, audit.text).toBe(200);
     const entries = audit.body.items as { action: string; entityType: string; actor: { userId: string }; changes: { field: string; new: unknown }[] }[];
     const bySeed = entries.filter((e) => e.actor.userId === SEED_ACTOR_ID);
-    expect(bySeed.map((e) => `${e.entityType}:${e.action}`).sort()).toEqual(['campaign:campaign.amended', 'deal:deal.activated', 'deal:deal.approved']);
-    expect(entries.map((e) => e.action)).toEqual(expect.arrayContaining(['deal.created', 'campaign.created', 'deal.submitted']));
+    expect(bySeed.map((e) => `${e.entityType}:${e.action}`).sort()).toEqual(['deal:deal.activated', 'deal:deal.approved']);
+    expect(entries.map((e) => e.action)).toEqual(expect.arrayContaining(['deal.created', 'campaign.created', 'deal.submitted', 'campaign.amended']));
+    const goLive = entries.find((e) => e.action === 'campaign.amended')!;
+    expect(goLive.changes).toEqual([expect.objectContaining({ field: 'status', new: 'active' })]);
     // create, campaign, submit, approve, activate, campaign go-live: nothing added by the re-run
     expect(entries).toHaveLength(6);
   });
