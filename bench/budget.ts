@@ -4,7 +4,8 @@
  * 4 bidder processes (the real startBidder wiring) against ONE Redis; 5 campaigns with small daily
  * budgets (asap pacing) and far more demand than budget. The driver plays the exchange: it sends
  * first-price banner requests round-robin to the bidders and, for every bid of ours, the win and the
- * billing notice at the bid price (to the bidder that bid). Billing events flow back like the real
+ * billing notice at the bid price, each to a RANDOM live bidder (as an ALB would: usually not the
+ * one that bid; the signed notice URL lets any of them charge the bid's lease in Redis). Billing events flow back like the real
  * stream: each bidder's event sink forwards `notice.bill` spend to the driver's spend ledger (the
  * stand-in for Kinesis → spend consumer → DynamoDB), which the bidders' BudgetSource reads as
  * `committed` when a campaign-day must be re-initialised.
@@ -37,6 +38,8 @@ import type { BidderEvent } from '../shared/events/types.js';
 import { startRedis } from '../local/redis/launch.js';
 
 const KEY = 'budget-bench-key-0123456789';
+/** Shared by every bidder process (in AWS: a Secrets Manager secret), so any of them can charge a bill. */
+const NOTICE_SIGNING_KEY = 'budget-bench-notice-signing-key-0123456789';
 const CAMPAIGNS = [
   { id: 'bb-camp-1', dailyMinor: 200, maxBidMinor: 500 }, // $2.00 a day at $5 CPM = 400 impressions
   { id: 'bb-camp-2', dailyMinor: 300, maxBidMinor: 400 },
@@ -72,6 +75,7 @@ async function serveBidder(port: number, redisPort: number, ledgerUrl: string, i
   const config = loadConfig({
     PORT: String(port), HOST: '127.0.0.1', DEALS_TABLE_NAME: 'unused', BID_EVENTS_STREAM: 'unused',
     REDIS_HOST: '127.0.0.1', REDIS_PORT: String(redisPort), EXCHANGE_KEYS: JSON.stringify({ bench: KEY }),
+    NOTICE_SIGNING_KEY: NOTICE_SIGNING_KEY,
     BIDDER_ID: `budget-bidder-${index}`, LEASE_TTL_MS: '2000', LEASE_REFRESH_MS: '50', RESERVATION_TTL_MS: '2000', METRICS_FLUSH_MS: '300000',
   });
   const seeded = deals();
@@ -182,6 +186,7 @@ async function main(): Promise<void> {
   const agent = new Agent({ connections: 64 });
   let seq = 0;
   let bills = 0;
+  let billsElsewhere = 0;
   let requests = 0;
   let lastBillAt = Date.now();
   const start = Date.now();
@@ -206,7 +211,11 @@ async function main(): Promise<void> {
         for (const bid of sb.bid) {
           const values = { auctionId: id, bidId: bid.id, impId: bid.impid, seatId: sb.seat ?? '', priceMicros: Math.round(bid.price * 1e6), currency: 'USD' };
           for (const url of [bid.nurl!, bid.burl!]) {
-            const u = substituteMacros(url, values).replace('http://localhost:', 'http://127.0.0.1:');
+            // As behind an ALB: each notice lands on a random (live) bidder, usually not the one that bid.
+            const live = bidders.filter((x) => x.alive);
+            const to = live[Math.floor(Math.random() * live.length)] ?? b;
+            if (url === bid.burl && to !== b) billsElsewhere++;
+            const u = substituteMacros(url, values).replace(/^http:\/\/localhost:\d+/, `http://127.0.0.1:${to.port}`);
             const r = await undiciRequest(u, { dispatcher: agent });
             await r.body.dump();
           }
@@ -242,7 +251,7 @@ async function main(): Promise<void> {
     }
   });
   await Promise.all(workers);
-  console.log(`  done after ${((Date.now() - start) / 1000).toFixed(1)}s: ${requests} requests, ${bills} billing notices sent`);
+  console.log(`  done after ${((Date.now() - start) / 1000).toFixed(1)}s: ${requests} requests, ${bills} billing notices sent (${billsElsewhere} to a bidder other than the one that bid)`);
 
   for (const b of bidders.filter((x) => x.alive)) b.child.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 1500));

@@ -97,6 +97,7 @@ export async function startBidder(config: BidderConfig, overrides: BidderOverrid
     else if (e.type === 'exhausted') metrics.count('LeaseExhausted');
     else if (e.type === 'commit_refused') metrics.count('CommitRefusedByAllocator');
     else if (e.type === 'reservations_expired') metrics.count('ReservationsExpired', e.count);
+    else if (e.type === 'committed_elsewhere') metrics.count('ReservationsCommittedElsewhere', e.count);
     if (process.env.DEBUG_BIDDER) log('lease event', e as unknown as Record<string, unknown>);
     if (e.type === 'initialised') log('campaign-day initialised', { campaignDay: e.campaignDay, committed: e.committed, outstanding: e.outstanding });
   };
@@ -139,7 +140,8 @@ export async function startBidder(config: BidderConfig, overrides: BidderOverrid
   const budget: BudgetLeases = {
     tryReserve: (campaignId, cost, bidId) => leases.tryReserve(campaignId, cost, bidId),
     release: (bidId) => leases.release(bidId),
-    commit: (bidId, amount) => leases.commit(bidId, amount),
+    commit: (bidId, amount, signed) => leases.commit(bidId, amount, signed),
+    reservationOf: (bidId) => leases.reservationOf(bidId),
     get allocatorReachable() {
       return redis.status === 'ready' && leases.allocatorReachable;
     },
@@ -154,6 +156,7 @@ export async function startBidder(config: BidderConfig, overrides: BidderOverrid
     metrics,
     noticeBaseUrl: config.noticeBaseUrl,
     bidderId: config.bidderId,
+    ...(config.NOTICE_SIGNING_KEY ? { noticeSigningKey: config.NOTICE_SIGNING_KEY } : {}),
     defaultTmaxMs: config.DEFAULT_TMAX_MS,
     marginMs: config.TMAX_MARGIN_MS,
     ...(config.EVENT_MAX_LOSERS_PER_IMP !== undefined ? { eventMaxLosersPerImp: config.EVENT_MAX_LOSERS_PER_IMP } : {}),

@@ -67,6 +67,12 @@ export const BidderEnv = z.object({
   /** Lease size as a fraction of the daily budget, in 1/10000 (default 10 = 0.1%), at least 10 impressions at max bid. */
   LEASE_BASIS_POINTS: int(1, 10_000).default(10),
   SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(15_000),
+  /**
+   * HMAC key for the notice URLs (bidder/notice-signing.ts): identical on every task so a billing
+   * notice is chargeable on any task. In AWS a Secrets Manager secret injected by ECS; unset = a
+   * random key per process (notices only chargeable on the task that bid).
+   */
+  NOTICE_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Losing bids listed per imp in auction events (highest first); unset = all. */
   EVENT_MAX_LOSERS_PER_IMP: int(0, 1_000).optional(),
 });

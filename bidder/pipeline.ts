@@ -23,6 +23,7 @@ import { EVENT_SCHEMA_VERSION } from '../shared/events/types.js';
 import { userIdOf } from '../shared/bidding/eligibility.js';
 import { buildBidResponse, type NoticeKind, type ResponseBid } from '../shared/bidding/response.js';
 import { parseNotice } from '../shared/bidding/response.js';
+import { createNoticeSigner, type NoticeSigner } from './notice-signing.js';
 import { impressionCostNanos } from '../shared/budget/units.js';
 import type { LineItemCatalog } from './line-items.js';
 import type { MetricsSink } from './metrics.js';
@@ -39,6 +40,11 @@ export interface PipelineOptions {
   noticeBaseUrl: string;
   /** Identifies this task in notice URLs (a notice reaching another task is counted). */
   bidderId: string;
+  /**
+   * Key shared by every task for signing notice URLs (bidder/notice-signing.ts). Unset: a random
+   * key for this process (bills reaching another task are then refused as forged).
+   */
+  noticeSigningKey?: string;
   /** tmax when the request has none (default 100 ms). */
   defaultTmaxMs?: number;
   /** Kept for parsing, the auction, writing and the network: the DSP deadline is tmax minus this (default 25 ms). */
@@ -92,9 +98,11 @@ export class BidPipeline {
   private readonly pending = new Map<string, Pending>();
   private readonly clock: () => number;
   private lastSweep = 0;
+  private readonly signer: NoticeSigner;
 
   constructor(private readonly o: PipelineOptions) {
     this.clock = o.clock ?? Date.now;
+    this.signer = createNoticeSigner(o.noticeSigningKey);
   }
 
   private nextId(): string {
@@ -208,7 +216,11 @@ export class BidPipeline {
             continue;
           }
           m.count('Reservations');
-          responseBids.push(this.internalResponseBid(w as Internal, clearing, imp));
+          const rb = this.internalResponseBid(w as Internal, clearing, imp);
+          // What any task needs to commit the bill against the lease this reservation came from.
+          const held = this.o.budget.reservationOf?.(w.id);
+          if (held) rb.notice = { ...rb.notice, ...this.signer.sign(w.id, { campaignDay: held.campaignDay, leaseId: held.leaseId, cost: held.amount }) };
+          responseBids.push(rb);
           const p: Pending = { auctionId, impId: imp.id, expiresAt: now + PENDING_TTL_MS, campaignId: c.lineItem.campaignId, accountId: c.lineItem.accountId, clearingPriceMicros: clearing, currency, advertiser: c.creative.adomain[0] ?? c.lineItem.accountId };
           const cap = c.lineItem.frequencyCap;
           if (cap) {
@@ -396,7 +408,8 @@ export class BidPipeline {
     }
     const kind: NoticeKind = n.kind;
     m.count('Notices', 1, { name: 'Kind', value: kind });
-    if (n.extra.t && n.extra.t !== this.o.bidderId) m.count('NoticeOtherTask');
+    const otherTask = n.extra.t !== undefined && n.extra.t !== this.o.bidderId;
+    if (otherTask) m.count('NoticeOtherTask');
     const p = this.pending.get(n.bidId);
     const internal = n.extra.s === 'i' || (n.extra.s === undefined && p !== undefined && !p.dsp);
     const campaignId = p?.campaignId ?? n.extra.c;
@@ -440,7 +453,14 @@ export class BidPipeline {
       if (internal) {
         // Bill at the price the exchange reports (never more than we reserved: the lease refuses that).
         const amount = n.priceMicros >= 0 ? impressionCostNanos(n.priceMicros) : undefined;
-        const report = await this.o.budget.commit(n.bidId, amount);
+        // The signed reservation lets this task commit a bill for a bid another task reserved.
+        const signed = this.signer.verify(n.bidId, n.extra);
+        if (signed === 'invalid' || (signed === 'missing' && !this.o.budget.reservationOf?.(n.bidId) && otherTask)) {
+          m.count('ForgedNotices');
+          return { status: 400, reason: 'notice signature missing or invalid' };
+        }
+        const report = await this.o.budget.commit(n.bidId, amount, signed === 'missing' ? undefined : signed);
+        if (report.billable && report.elsewhere) m.count('BillsCommittedElsewhere');
         if (report.billable) {
           if (report.status === 'committed') m.count('Spend', report.amount);
           bill.spend = {
@@ -462,6 +482,9 @@ export class BidPipeline {
     } else {
       if (internal) {
         if (this.o.budget.release(n.bidId)) m.count('Releases');
+        // Another task's reservation cannot be released from here, and need not be: it expires on
+        // its owner, which then learns from the allocator that it was not committed.
+        else if (otherTask) m.count('LossOtherTask');
       } else if (p?.dsp) {
         this.o.demand.forward('loss', p.dsp, n.loss !== undefined ? { ...values, loss: n.loss } : values);
       }

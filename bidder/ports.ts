@@ -8,7 +8,7 @@ import type { BidRequest } from '../shared/bidding/openrtb/types.js';
 import type { BidderEvent } from '../shared/events/types.js';
 import type { EventSink } from '../shared/ports/event-sink.js';
 import type { MacroValues, NoticeKind } from '../shared/bidding/response.js';
-import type { CommitReport } from '../shared/budget/lease-manager.js';
+import type { CommitReport, SignedReservation } from '../shared/budget/lease-manager.js';
 import type { Nanos } from '../shared/budget/units.js';
 
 /** What one fan-out brought back (bids already checked and normalized by shared/bidding/dsp). */
@@ -53,7 +53,13 @@ export class MemoryEventSink implements EventSink {
 export interface BudgetLeases {
   tryReserve(campaignId: string, cost: Nanos, bidId: string): boolean;
   release(bidId: string): boolean;
-  commit(bidId: string, amount?: Nanos): Promise<CommitReport>;
+  /**
+   * Billing notice. `signed`: the reservation the (verified) notice URL names; used when the
+   * reservation is not on this task (another task bid) or expired here.
+   */
+  commit(bidId: string, amount?: Nanos, signed?: SignedReservation): Promise<CommitReport>;
+  /** The campaign-day and lease a live reservation of this task is held on (for the notice URL). */
+  reservationOf?(bidId: string): { campaignDay: string; leaseId: string; amount: Nanos } | undefined;
   readonly allocatorReachable: boolean;
 }
 

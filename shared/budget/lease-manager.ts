@@ -15,7 +15,7 @@
  */
 import type { PacingMode } from '../domain/campaign/campaign.js';
 import { campaignDayId, dayEndUtc, dayStartUtc, parseCampaignDayId, utcDay } from './campaign-day.js';
-import { LocalLease, type LocalCommit, type ReturnOrder } from './local-lease.js';
+import { LocalLease, type LocalCommit, type LocalSpend, type ReturnOrder } from './local-lease.js';
 import { releasedAt } from './pacing.js';
 import type { BudgetAllocator, BudgetSource, CommitOutcome, GrantOutcome } from './ports.js';
 import type { Nanos } from './units.js';
@@ -37,7 +37,20 @@ export type LeaseEvent =
   | { type: 'returned'; campaignDay: string; leaseId: string; amount: Nanos }
   | { type: 'allocator_error'; operation: string; error: string }
   | { type: 'commit_refused'; bidId: string; reason: string; amount: Nanos }
-  | { type: 'reservations_expired'; count: number; amount: Nanos };
+  | { type: 'reservations_expired'; count: number; amount: Nanos }
+  /** Expired reservations another task committed (billing notice landed elsewhere): spent, not released. */
+  | { type: 'committed_elsewhere'; count: number; amount: Nanos };
+
+/**
+ * What a notice URL signed by a bidder says about a reservation (see bidder/notice-signing.ts):
+ * lets any task commit a bill for a reservation another task made.
+ */
+export interface SignedReservation {
+  campaignDay: string;
+  leaseId: string;
+  /** The reserved cost: a bill above it is refused. */
+  cost: Nanos;
+}
 
 export interface LeaseManagerOptions {
   allocator: BudgetAllocator;
@@ -65,7 +78,7 @@ export interface LeaseManagerOptions {
 
 /** What a billing notice came to. Only `billable: true` may be charged to the advertiser. */
 export type CommitReport =
-  | { billable: true; status: 'committed' | 'duplicate'; amount: Nanos; campaignId: string; campaignDay: string }
+  | { billable: true; status: 'committed' | 'duplicate'; amount: Nanos; campaignId: string; campaignDay: string; elsewhere?: true }
   | { billable: false; status: 'refused_locally'; reason: Extract<LocalCommit, { ok: false }>['reason'] }
   | { billable: false; status: 'refused'; reason: string; amount: Nanos; campaignId: string }
   | { billable: false; status: 'unconfirmed'; error: string; amount: Nanos; campaignId: string };
@@ -129,11 +142,44 @@ export class LeaseManager {
     return this.local.release(bidId);
   }
 
-  /** Billing notice for `bidId`, billed `amount` (default: the reserved cost). */
-  async commit(bidId: string, amount?: Nanos): Promise<CommitReport> {
+  /** The campaign-day and lease a live reservation is held on (what the notice URL carries). */
+  reservationOf(bidId: string): { campaignDay: string; leaseId: string; amount: Nanos } | undefined {
+    return this.local.reservationInfo(bidId);
+  }
+
+  /**
+   * Billing notice for `bidId`, billed `amount` (default: the reserved cost). Fast path: the
+   * reservation is here. Otherwise (it was made by another task behind the load balancer, or it
+   * expired here) and when the caller passes the notice's verified `signed` reservation, the commit
+   * goes straight to the allocator against that lease: the allocator checks the lease has room, is
+   * idempotent per bid id, and refuses a bid the reserving task already voided (resolveBids).
+   */
+  async commit(bidId: string, amount?: Nanos, signed?: SignedReservation): Promise<CommitReport> {
     const local = this.local.commit(bidId, this.clock(), amount);
-    if (!local.ok) return { billable: false, status: 'refused_locally', reason: local.reason };
-    const { spend } = local;
+    if (local.ok) return this.confirm(local.spend);
+    if (!signed || local.reason === 'over_reservation') return { billable: false, status: 'refused_locally', reason: local.reason };
+    const billed = amount ?? signed.cost;
+    if (!Number.isSafeInteger(billed) || billed < 0 || billed > signed.cost) return { billable: false, status: 'refused_locally', reason: 'over_reservation' };
+    let campaignId: string;
+    try {
+      campaignId = parseCampaignDayId(signed.campaignDay).campaignId;
+    } catch {
+      return { billable: false, status: 'refused_locally', reason: 'unknown' };
+    }
+    const report = await this.confirm({
+      campaignId,
+      campaignDay: signed.campaignDay,
+      leaseId: signed.leaseId,
+      bidId,
+      amount: billed,
+      // The allocator itself refuses commits after the lease's reclaimAt.
+      commitBy: Number.MAX_SAFE_INTEGER,
+    });
+    return report.billable ? { ...report, elsewhere: true } : report;
+  }
+
+  private async confirm(spend: LocalSpend): Promise<CommitReport> {
+    const bidId = spend.bidId;
     const deadline = Math.min(this.clock() + this.commitRetryMs, spend.commitBy - this.skewMs);
     let delay = 25;
     let lastError = 'deadline passed';
@@ -176,6 +222,53 @@ export class LeaseManager {
     return { billable: false, status: 'unconfirmed', error: lastError, amount: spend.amount, campaignId: spend.campaignId };
   }
 
+  /**
+   * Background: asks the allocator, per campaign-day in one call, whether the reservations past
+   * their TTL were committed by another task. Committed ones become spent locally; the others are
+   * voided in the allocator (a later commit of them is refused) and `settle` frees them. Returns the
+   * bid ids that could not be resolved (allocator unreachable or state lost): they stay held.
+   */
+  private async resolveExpired(now: number): Promise<Set<string>> {
+    const hold = new Set<string>();
+    const expired = this.local.expiredReservations(now);
+    if (expired.length === 0) return hold;
+    const byDay = new Map<string, typeof expired>();
+    for (const r of expired) {
+      const list = byDay.get(r.campaignDay) ?? [];
+      list.push(r);
+      byDay.set(r.campaignDay, list);
+    }
+    let count = 0;
+    let amount = 0;
+    for (const [campaignDay, all] of byDay) {
+      for (let i = 0; i < all.length; i += RESOLVE_BATCH) {
+        const list = all.slice(i, i + RESOLVE_BATCH);
+        try {
+          const outcome = await this.options.allocator.resolveBids({ campaignDay, bidIds: list.map((r) => r.bidId), now });
+          this.reachable = true;
+          if (outcome.status === 'resolved') {
+            for (const [bidId, committed] of outcome.committed) {
+              if (this.local.committedElsewhere(bidId, committed)) {
+                count += 1;
+                amount += committed;
+              }
+            }
+            continue;
+          }
+        } catch (err) {
+          this.reachable = false;
+          this.emit({ type: 'allocator_error', operation: 'resolveBids', error: String(err) });
+        }
+        // Unknown whether committed elsewhere: keep it held, while a commit on its lease can still
+        // be accepted (until reclaimAt; after that the lease is unusable here anyway, and a return
+        // never shrinks a lease below what the allocator has committed on it).
+        for (const r of list) if (r.reclaimAt > now) hold.add(r.bidId);
+      }
+    }
+    if (count > 0) this.emit({ type: 'committed_elsewhere', count, amount });
+    return hold;
+  }
+
   start(): void {
     if (this.timer || this.stopped) return;
     const tick = () => {
@@ -197,14 +290,17 @@ export class LeaseManager {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
-    const drained = this.local.drain(this.clock());
+    const now = this.clock();
+    const hold = await this.resolveExpired(now);
+    const drained = this.local.drain(now, hold);
     return { returned: await this.sendReturns(drained.returns) };
   }
 
   /** One pass of the background loop. */
   async refresh(): Promise<void> {
     const now = this.clock();
-    const settled = this.local.settle(now);
+    const hold = await this.resolveExpired(now);
+    const settled = this.local.settle(now, hold);
     if (settled.expiredReservations > 0) {
       this.emit({ type: 'reservations_expired', count: settled.expiredReservations, amount: settled.expiredAmount });
     }
@@ -358,6 +454,8 @@ export class LeaseManager {
 }
 
 const REFRESH_CONCURRENCY = 16;
+/** Bid ids per resolveBids call. */
+const RESOLVE_BATCH = 500;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

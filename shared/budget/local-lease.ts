@@ -8,8 +8,10 @@
  * A reservation is taken only from a lease that is still usable (now < expiresAt - safety) and has
  * `available ≥ cost`, so the commits this process sends for a lease never add up to more than the
  * lease. A reservation lives until its billing notice (commit), its loss notice (release) or its
- * TTL (settle); a notice that comes after the TTL is refused here (not billable), because by then
- * the amount may have been reserved again.
+ * TTL (settle). Past its TTL the LeaseManager first asks the allocator whether another task
+ * committed the bid (`expiredReservations` → `committedElsewhere`; the allocator voids the others
+ * atomically), and only then does `settle` make the amount available again; a local notice after the
+ * TTL is refused here (the LeaseManager may still commit it in the allocator, which arbitrates).
  */
 import type { LeaseGrant } from './ports.js';
 import type { Nanos } from './units.js';
@@ -149,9 +151,11 @@ export class LocalLease {
   commit(bidId: string, now: number, amount?: Nanos): LocalCommit {
     const r = this.reservations.get(bidId);
     if (!r) return { ok: false, reason: 'unknown' };
+    // Past its TTL the reservation stays held until the background loop resolves it with the
+    // allocator (committed elsewhere, or voided there): a late notice may still be committed there.
+    if (now >= r.expiresAt) return { ok: false, reason: 'expired' };
     this.reservations.delete(bidId);
     r.lease.reserved -= r.amount;
-    if (now >= r.expiresAt) return { ok: false, reason: 'expired' };
     const billed = amount ?? r.amount;
     if (!Number.isSafeInteger(billed) || billed < 0 || billed > r.amount) return { ok: false, reason: 'over_reservation' };
     r.lease.committed += billed;
@@ -183,11 +187,13 @@ export class LocalLease {
    * committed or still reserved, returning orders for the allocator (returnLease). Leases with
    * nothing reserved left are forgotten.
    */
-  settle(now: number): SettleResult {
+  settle(now: number, hold?: ReadonlySet<string>): SettleResult {
     let expiredReservations = 0;
     let expiredAmount = 0;
     for (const [bidId, r] of this.reservations) {
-      if (now >= r.expiresAt) {
+      // `hold`: expired reservations not yet resolved with the allocator (it was unreachable): they
+      // stay reserved (fail closed) until it can say whether another task committed them.
+      if (now >= r.expiresAt && !hold?.has(bidId)) {
         this.reservations.delete(bidId);
         r.lease.reserved -= r.amount;
         expiredReservations += 1;
@@ -215,10 +221,34 @@ export class LocalLease {
     return { expiredReservations, expiredAmount, returns };
   }
 
+  /** Reservations past their TTL (now ≥ expiresAt), to resolve with the allocator before settle drops them. */
+  expiredReservations(now: number): Array<{ bidId: string; campaignId: string; campaignDay: string; leaseId: string; amount: Nanos; reclaimAt: number }> {
+    const out = [];
+    for (const r of this.reservations.values()) {
+      if (now >= r.expiresAt) {
+        out.push({ bidId: r.bidId, campaignId: r.campaignId, campaignDay: r.lease.campaignDay, leaseId: r.lease.leaseId, amount: r.amount, reclaimAt: r.lease.reclaimAt });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The allocator says another task committed this (expired) reservation's bid: the amount is
+   * spent (`committed`, at most the reservation; the rest is available again), never handed out again.
+   */
+  committedElsewhere(bidId: string, committed: Nanos): boolean {
+    const r = this.reservations.get(bidId);
+    if (!r) return false;
+    this.reservations.delete(bidId);
+    r.lease.reserved -= r.amount;
+    r.lease.committed += Math.max(0, Math.min(committed, r.amount));
+    return true;
+  }
+
   /** Shutdown: no more reservations; orders to return everything not committed or reserved. */
-  drain(now: number): SettleResult {
+  drain(now: number, hold?: ReadonlySet<string>): SettleResult {
     this.draining = true;
-    return this.settle(now);
+    return this.settle(now, hold);
   }
 
   /** Available to reserve now for a campaign (sum over usable leases). */
@@ -249,6 +279,12 @@ export class LocalLease {
 
   reservationCount(): number {
     return this.reservations.size;
+  }
+
+  /** The campaign-day and lease a reservation is held on (for the notice URL). */
+  reservationInfo(bidId: string): { campaignDay: string; leaseId: string; amount: Nanos } | undefined {
+    const r = this.reservations.get(bidId);
+    return r ? { campaignDay: r.lease.campaignDay, leaseId: r.lease.leaseId, amount: r.amount } : undefined;
   }
 
   /** The lease a reservation is held on. */

@@ -13,6 +13,8 @@ import type {
   GrantRequest,
   InitOutcome,
   InitRequest,
+  ResolveOutcome,
+  ResolveRequest,
   ReturnOutcome,
   ReturnRequest,
 } from './ports.js';
@@ -38,6 +40,8 @@ interface MemDay {
   refusedAmount: number;
   leases: Map<string, MemLease>;
   bids: Map<string, number>;
+  /** Bid ids voided by resolveBids: their commits are refused. */
+  voided: Set<string>;
 }
 
 export class BudgetInvariantError extends Error {}
@@ -125,6 +129,11 @@ export class MemoryBudgetAllocator implements BudgetAllocator {
     const amount = assertNanos(req.amount, 'amount');
     const d = this.days.get(req.campaignDay);
     if (!d) return { status: 'refused', reason: 'uninitialised' };
+    if (d.voided.has(req.bidId)) {
+      d.refused += 1;
+      d.refusedAmount += amount;
+      return { status: 'refused', reason: 'voided' };
+    }
     const prev = d.bids.get(req.bidId);
     if (prev !== undefined) return { status: 'duplicate', amount: prev };
     MemoryBudgetAllocator.reclaim(d, req.now);
@@ -187,6 +196,7 @@ export class MemoryBudgetAllocator implements BudgetAllocator {
       refusedAmount: 0,
       leases: new Map(),
       bids: new Map(),
+      voided: new Set(),
     };
     if (outstanding > 0) {
       d.leases.set(`${d.epoch}.hold`, {
@@ -200,6 +210,20 @@ export class MemoryBudgetAllocator implements BudgetAllocator {
     MemoryBudgetAllocator.check(d);
     this.days.set(req.campaignDay, d);
     return { status: 'initialised', state: MemoryBudgetAllocator.view(d) };
+  }
+
+  async resolveBids(req: ResolveRequest): Promise<ResolveOutcome> {
+    this.gate();
+    const d = this.days.get(req.campaignDay);
+    if (!d) return { status: 'uninitialised' };
+    MemoryBudgetAllocator.reclaim(d, req.now);
+    const committed = new Map<string, number>();
+    for (const bidId of req.bidIds) {
+      const prev = d.bids.get(bidId);
+      if (prev !== undefined) committed.set(bidId, prev);
+      else d.voided.add(bidId);
+    }
+    return { status: 'resolved', committed };
   }
 
   async state(campaignDay: string): Promise<AllocatorState | undefined> {

@@ -83,7 +83,24 @@ export interface CommitRequest {
  * adapter with replicasToAck); not billable — if the primary survives, the amount simply stays
  * committed unbilled (under-delivery, never overspend).
  */
-export type CommitRefusal = 'uninitialised' | 'lease_closed' | 'unknown_lease' | 'over_lease' | 'not_replicated';
+export type CommitRefusal = 'uninitialised' | 'lease_closed' | 'unknown_lease' | 'over_lease' | 'not_replicated' | 'voided';
+
+/**
+ * resolveBids: the reserving bidder asks, for reservations whose TTL passed, whether another task
+ * committed them (a billing notice lands on any task behind the load balancer). Atomically, per bid
+ * id: committed → its amount; not committed → voided now (a later commit of that bid id is refused
+ * `voided`), so the owner may safely hand the amount out again.
+ */
+export interface ResolveRequest {
+  campaignDay: string;
+  bidIds: readonly string[];
+  now: number;
+}
+
+export type ResolveOutcome =
+  | { status: 'uninitialised' }
+  /** committed: bid id → committed amount; every other requested bid id is voided. */
+  | { status: 'resolved'; committed: ReadonlyMap<string, Nanos> };
 
 export type CommitOutcome =
   | { status: 'committed'; amount: Nanos }
@@ -132,6 +149,8 @@ export interface BudgetAllocator {
   expireLeases(campaignDay: string, now: number): Promise<ExpireOutcome>;
   /** Creates the campaign-day's state if it is missing; never overwrites existing state. */
   initCampaignDay(req: InitRequest): Promise<InitOutcome>;
+  /** See ResolveRequest: committed elsewhere, or voided (never both, atomically per bid id). */
+  resolveBids(req: ResolveRequest): Promise<ResolveOutcome>;
   state(campaignDay: string): Promise<AllocatorState | undefined>;
 }
 

@@ -17,6 +17,8 @@ import type {
   GrantRequest,
   InitOutcome,
   InitRequest,
+  ResolveOutcome,
+  ResolveRequest,
   ReturnOutcome,
   ReturnRequest,
 } from '../../budget/ports.js';
@@ -159,6 +161,20 @@ export class RedisBudgetAllocator implements BudgetAllocator {
   async expireLeases(campaignDay: string, now: number): Promise<ExpireOutcome> {
     const r = await this.run('expire', campaignDay, [int(now), this.reclaimLimit]);
     return { leases: num(r[1]), reclaimed: num(r[2]) };
+  }
+
+  /** expire.lua in resolve mode (one round trip for all the bid ids of a campaign-day). */
+  async resolveBids(req: ResolveRequest): Promise<ResolveOutcome> {
+    if (req.bidIds.length === 0) return { status: 'resolved', committed: new Map() };
+    const r = await this.run('expire', req.campaignDay, [int(req.now), this.reclaimLimit, ...req.bidIds]);
+    if (r[0] === 'uninitialised') return { status: 'uninitialised' };
+    if (r[0] !== 'resolved' || r.length !== req.bidIds.length + 1) throw new Error(`unexpected resolve reply ${JSON.stringify(r)}`);
+    const committed = new Map<string, number>();
+    req.bidIds.forEach((bidId, i) => {
+      const v = r[i + 1];
+      if (v !== 'void') committed.set(bidId, num(v));
+    });
+    return { status: 'resolved', committed };
   }
 
   async initCampaignDay(req: InitRequest): Promise<InitOutcome> {

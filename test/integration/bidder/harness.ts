@@ -112,6 +112,8 @@ export async function preInitialise(url: string, campaignId = CAMPAIGN_ID, daily
 
 export interface Harness {
   bidder: RunningBidder;
+  /** Another bidder task on the same Redis, Kinesis and DSPs (another task behind the load balancer). */
+  startAnotherBidder(env?: Record<string, string>): Promise<{ bidder: RunningBidder; url: string }>;
   url: string;
   redis: LocalRedis;
   kinesis: LocalKinesis;
@@ -139,7 +141,7 @@ export async function startHarness(ddbEndpoint: string, dealsTable: string, env:
     AWS_ENDPOINT_URL_DYNAMODB: ddbEndpoint,
     AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint,
   });
-  const config = loadConfig({
+  const configOf = (extra: Record<string, string>) => loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
     DEALS_TABLE_NAME: dealsTable,
@@ -155,12 +157,16 @@ export async function startHarness(ddbEndpoint: string, dealsTable: string, env:
     LINE_ITEM_REFRESH_MS: '500',
     METRICS_FLUSH_MS: '60000',
     ...env,
+    ...extra,
   });
-  const bidder = await startBidder(config, {
-    dsps: dsps.map((d, i) => ({ id: `dsp-${i === 0 ? 'a' : 'b'}`, endpoint: d.url, timeoutMs: 60, maxQps: 10_000 })),
-    metrics: new EmfMetrics({ write: () => {} }),
-    log: process.env.DEBUG_BIDDER ? (m, f) => console.log('[bidder]', m, JSON.stringify(f ?? {})) : () => {},
-  });
+  const start = (extra: Record<string, string>) =>
+    startBidder(configOf(extra), {
+      dsps: dsps.map((d, i) => ({ id: `dsp-${i === 0 ? 'a' : 'b'}`, endpoint: d.url, timeoutMs: 60, maxQps: 10_000 })),
+      metrics: new EmfMetrics({ write: () => {} }),
+      log: process.env.DEBUG_BIDDER ? (m, f) => console.log('[bidder]', m, JSON.stringify(f ?? {})) : () => {},
+    });
+  const bidder = await start({});
+  const others: RunningBidder[] = [];
   return {
     bidder,
     url: `http://127.0.0.1:${bidder.port}`,
@@ -169,7 +175,13 @@ export async function startHarness(ddbEndpoint: string, dealsTable: string, env:
     kinesisClient,
     streamName,
     dsps,
+    startAnotherBidder: async (extra = {}) => {
+      const b = await start(extra);
+      others.push(b);
+      return { bidder: b, url: `http://127.0.0.1:${b.port}` };
+    },
     stop: async () => {
+      for (const b of others) await b.stop();
       await bidder.stop();
       await Promise.all(dsps.map((d) => d.stop()));
       kinesisClient.destroy();

@@ -51,6 +51,33 @@ describe('RedisBudgetAllocator', () => {
     expect(st).toMatchObject({ dailyBudget: 1_000, released: 1_000, granted: 1_000, committed: 0, openLeases: 143 });
   });
 
+  it('resolveBids: a committed bid answers its amount, the others are voided atomically (later commits refused)', async () => {
+    expect(await ctx.allocator.resolveBids({ campaignDay: CD, bidIds: ['x'], now: NOON })).toEqual({ status: 'uninitialised' });
+    await init(1_000);
+    const g = await ctx.allocator.grantLease(grantReq({ want: 300 }));
+    if (g.status !== 'granted') throw new Error('no grant');
+    const leaseId = g.lease.leaseId;
+    expect(await ctx.allocator.commitSpend({ campaignDay: CD, leaseId, bidId: 'elsewhere', amount: 120, now: NOON })).toEqual({ status: 'committed', amount: 120 });
+    // One round trip for several bids, racing late commits of the voided ones from 4 connections.
+    const others = await Promise.all(Array.from({ length: 4 }, async () => new RedisBudgetAllocator(await ctx.client())));
+    const [resolved, ...late] = await Promise.all([
+      ctx.allocator.resolveBids({ campaignDay: CD, bidIds: ['elsewhere', 'nobody', 'racing'], now: NOON + 1 }),
+      ...others.map((a) => a.commitSpend({ campaignDay: CD, leaseId, bidId: 'racing', amount: 50, now: NOON + 1 })),
+    ]);
+    if (resolved!.status !== 'resolved') throw new Error('not resolved');
+    const racingCommitted = late.some((r) => r.status === 'committed');
+    // Either the racing bid was committed before the resolve (and is reported), or voided and refused: never both.
+    expect(resolved!.committed.get('racing') !== undefined).toBe(racingCommitted);
+    expect(resolved!.committed.get('elsewhere')).toBe(120);
+    expect(resolved!.committed.has('nobody')).toBe(false);
+    expect(await ctx.allocator.commitSpend({ campaignDay: CD, leaseId, bidId: 'nobody', amount: 10, now: NOON + 2 })).toEqual({ status: 'refused', reason: 'voided' });
+    const st = await ctx.allocator.state(CD);
+    expect(st!.committed).toBe(120 + (racingCommitted ? 50 : 0));
+    // Resolving again changes nothing.
+    const again = await ctx.allocator.resolveBids({ campaignDay: CD, bidIds: ['elsewhere', 'nobody'], now: NOON + 3 });
+    expect(again.status === 'resolved' && [...again.committed]).toEqual([['elsewhere', 120]]);
+  });
+
   it('grants follow the released amount, never the want, and honour minAmount', async () => {
     await init(1_000);
     const g1 = await ctx.allocator.grantLease(grantReq({ want: 500, releasedNow: 300 }));

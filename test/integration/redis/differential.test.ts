@@ -18,6 +18,7 @@ type Op =
   | { k: 'commit'; lease: number; bid: number; amount: number }
   | { k: 'return'; lease: number; keep: number }
   | { k: 'expire' }
+  | { k: 'resolve'; bids: number[] }
   | { k: 'advance'; ms: number }
   | { k: 'lose' };
 
@@ -27,6 +28,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ k: fc.constant('commit' as const), lease: fc.nat(40), bid: fc.nat(30), amount: fc.integer({ min: 0, max: 200 }) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('return' as const), lease: fc.nat(40), keep: fc.integer({ min: 0, max: 600 }) }) },
   { weight: 1, arbitrary: fc.constant({ k: 'expire' as const }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('resolve' as const), bids: fc.array(fc.nat(30), { minLength: 1, maxLength: 4 }) }) },
   { weight: 3, arbitrary: fc.record({ k: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 1_500 }) }) },
   { weight: 1, arbitrary: fc.constant({ k: 'lose' as const }) },
 );
@@ -75,6 +77,11 @@ async function run(a: BudgetAllocator, ops: Op[], lose: () => Promise<void>): Pr
       case 'return': {
         const leaseId = leases.length ? leases[op.lease % leases.length]! : 'zz.1';
         out.push(await a.returnLease({ campaignDay: CD, leaseId, keep: op.keep, now }));
+        break;
+      }
+      case 'resolve': {
+        const r = await a.resolveBids({ campaignDay: CD, bidIds: op.bids.map((b) => `bid${b}`), now });
+        out.push(r.status === 'resolved' ? { status: r.status, committed: [...r.committed].sort() } : r);
         break;
       }
       case 'expire':

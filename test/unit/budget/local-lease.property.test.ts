@@ -133,7 +133,24 @@ describe('LocalLease (property)', () => {
     lease.addGrant('c1', { campaignDay: 'c1/2026-11-22', leaseId: 'e.1', amount: 100, expiresAt: 10_000, reclaimAt: 12_000 });
     lease.tryReserve('c1', 60, 'win', 0);
     expect(lease.commit('win', 1000)).toEqual({ ok: false, reason: 'expired' });
+    // Still held: it may have been committed by another task; settle (after the LeaseManager asked
+    // the allocator) decides.
+    expect(lease.remaining('c1', 1000)).toBe(40);
+    expect(lease.settle(1000, new Set(['win'])).expiredReservations).toBe(0);
+    expect(lease.remaining('c1', 1000)).toBe(40);
+    expect(lease.settle(1000).expiredReservations).toBe(1);
     expect(lease.remaining('c1', 1000)).toBe(100);
+  });
+
+  it('an expired reservation committed elsewhere is spent, never available again', () => {
+    const lease = new LocalLease({ reservationTtlMs: 1000, lowWaterMark: 1 });
+    lease.addGrant('c1', { campaignDay: 'c1/2026-11-22', leaseId: 'e.1', amount: 100, expiresAt: 10_000, reclaimAt: 12_000 });
+    lease.tryReserve('c1', 60, 'win', 0);
+    expect(lease.expiredReservations(1000).map((r) => r.bidId)).toEqual(['win']);
+    expect(lease.committedElsewhere('win', 50)).toBe(true);
+    expect(lease.settle(1000).expiredReservations).toBe(0);
+    expect(lease.remaining('c1', 1000)).toBe(50);
+    expect(lease.heldLeases()[0]).toMatchObject({ committed: 50, reserved: 0 });
   });
 
   it('needsRefresh below the low-water mark and before the lease expires', () => {

@@ -1,6 +1,6 @@
 -- commitSpend: ARGV leaseId bidId amount now reclaimLimit
 -- -> {'committed', amount} | {'duplicate', amount} | {'refused', reason}
--- Idempotent per bid id. Charged to the lease only if it is open and has room; a lease id from an
+-- Idempotent per bid id; a bid id voided by the resolve mode of expire.lua is refused ('voided'). Charged to the lease only if it is open and has room; a lease id from an
 -- earlier epoch (state lost and re-initialised) is charged to this epoch's restart hold.
 local lease_id = ARGV[1]
 local bid_id = ARGV[2]
@@ -13,6 +13,13 @@ if not s then
   return { 'refused', 'uninitialised' }
 end
 local prev = redis.call('HGET', KEYS[4], bid_id)
+if prev == 'void' then
+  -- The reserving bidder let this reservation expire uncommitted (expire.lua, resolve mode).
+  s.refused = s.refused + 1
+  s.refusedAmount = s.refusedAmount + amount
+  save_state(s)
+  return { 'refused', 'voided' }
+end
 if prev then
   return { 'duplicate', prev }
 end
