@@ -73,6 +73,8 @@ export const BIDDER_ENV = {
 export const BIDDER_SECRET_ENV = {
   redisAuth: 'REDIS_AUTH',
   exchangeKeys: 'EXCHANGE_KEYS',
+  /** HMAC key for notice URLs, the same on every task, so a bill is chargeable wherever it lands. */
+  noticeSigningKey: 'NOTICE_SIGNING_KEY',
   dsps: 'DEALDESK_DSPS',
 } as const;
 
@@ -135,13 +137,14 @@ export class BiddingStack extends Stack {
   readonly redisSecurityGroup: ec2.SecurityGroup;
   readonly redisAuthSecret: secretsmanager.Secret;
   readonly exchangeKeysSecret: secretsmanager.Secret;
+  readonly noticeSigningSecret: secretsmanager.Secret;
   readonly dspsParameter: ssm.StringParameter;
   readonly bidEvents: kinesis.Stream;
   readonly reconcile: ProjectFunction;
   readonly reconcileDlq: sqs.Queue;
   /** ALB access-log bucket; undefined when the stack's region is unknown at synth time (see ELB2). */
   readonly accessLogBucket?: s3.Bucket;
-  /** Alarms by name (BidLatencyP99, Http5xx, AlbTarget5xx, DspBreakerOpen, Overspend, EventBufferDrops, ReconcileDlqDepth). */
+  /** Alarms by name (BidLatencyP99, Http5xx, AlbTarget5xx, DspBreakerOpen, Overspend, EventBufferDrops, ForgedNotices, ReconcileDlqDepth). */
   readonly alarms: Record<string, cloudwatch.Alarm> = {};
   readonly bidderUrl: string;
 
@@ -215,6 +218,15 @@ export class BiddingStack extends Stack {
       reason:
         'Exchange keys are agreed with each exchange and changed together with it (the exchange must send the new key), so a scheduled rotation Lambda cannot rotate them on its own; ops update the JSON by hand and bidders re-read it.',
     });
+    this.noticeSigningSecret = new secretsmanager.Secret(this, 'NoticeSigningKey', {
+      description: 'dealdesk bidder: HMAC key that signs win/bill/loss notice URLs (shared by every task)',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+    Validations.of(this.noticeSigningSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating the notice-signing key needs bidders that accept the previous key until every notice signed with it has arrived (exchanges bill up to hours later); until that exists, a rotation would refuse valid bills. Listed as an open item in docs/bidding-infra.md.',
+    });
     this.dspsParameter = new ssm.StringParameter(this, 'Dsps', {
       description: 'dealdesk bidder: external DSP list (JSON, shared/bidding/dsp/config.ts); [] = none',
       stringValue: '[]',
@@ -286,6 +298,7 @@ export class BiddingStack extends Stack {
     // Re-read at run time (exchange keys change without a deploy); injected at start as well.
     this.exchangeKeysSecret.grantRead(this.taskRole);
     this.redisAuthSecret.grantRead(this.taskRole);
+    this.noticeSigningSecret.grantRead(this.taskRole);
 
     const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu: 1024,
@@ -341,6 +354,7 @@ export class BiddingStack extends Stack {
       secrets: {
         [BIDDER_SECRET_ENV.redisAuth]: ecs.Secret.fromSecretsManager(this.redisAuthSecret),
         [BIDDER_SECRET_ENV.exchangeKeys]: ecs.Secret.fromSecretsManager(this.exchangeKeysSecret),
+        [BIDDER_SECRET_ENV.noticeSigningKey]: ecs.Secret.fromSecretsManager(this.noticeSigningSecret),
         [BIDDER_SECRET_ENV.dsps]: ecs.Secret.fromSsmParameter(this.dspsParameter),
       },
       logging: ecs.LogDrivers.awsLogs({
@@ -578,6 +592,15 @@ export class BiddingStack extends Stack {
       0,
       1,
       1,
+    );
+    alarm(
+      'ForgedNotices',
+      'forgednotices',
+      'Notices with a missing or wrong signature reached the bidder in 2 of 5 minutes: a misconfigured exchange, tasks with different signing keys, or someone probing the notice endpoints.',
+      bidderMetric('ForgedNotices', 'Sum'),
+      0,
+      5,
+      2,
     );
     alarm(
       'ReconcileDlqDepth',

@@ -246,6 +246,7 @@ describe('bidder service', () => {
     const secretIds = ofType(plain, 'AWS::SecretsManager::Secret').map(([id]) => id);
     expect(secrets.REDIS_AUTH).toEqual({ Ref: secretIds.find((i) => i.startsWith('RedisAuthToken')) });
     expect(secrets.EXCHANGE_KEYS).toEqual({ Ref: secretIds.find((i) => i.startsWith('ExchangeKeys')) });
+    expect(secrets.NOTICE_SIGNING_KEY).toEqual({ Ref: secretIds.find((i) => i.startsWith('NoticeSigningKey')) });
     // No secret value in plain text anywhere in the task definition.
     expect(JSON.stringify(taskDef(plain))).not.toMatch(/resolve:secretsmanager/);
   });
@@ -427,13 +428,17 @@ describe('task role (least privilege)', () => {
     }
   });
 
-  it('may put records on the bid-events stream and read its two secrets, nothing else, no wildcards', () => {
+  it('may put records on the bid-events stream and read its three secrets, nothing else, no wildcards', () => {
     const statements = statementsOfRole(plain, taskRoleId(plain));
     const streamId = ofType(plain, 'AWS::Kinesis::Stream')[0]![0];
     const kinesis = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('kinesis:')));
     expect(kinesis).toEqual([expect.objectContaining({ Action: 'kinesis:PutRecords', Resource: { 'Fn::GetAtt': [streamId, 'Arn'] } })]);
     const secrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
-    expect(secrets).toHaveLength(2);
+    expect(secrets).toHaveLength(3);
+    const secretIds = ofType(plain, 'AWS::SecretsManager::Secret').map(([id]) => id);
+    for (const prefix of ['RedisAuthToken', 'ExchangeKeys', 'NoticeSigningKey']) {
+      expect(secrets.some((s) => JSON.stringify(s.Resource).includes(secretIds.find((i) => i.startsWith(prefix))!))).toBe(true);
+    }
     for (const s of secrets) expect(actionsOf(s).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
     const services = new Set(statements.flatMap(actionsOf).map((a) => a.split(':')[0]));
     expect([...services].sort()).toEqual(['dynamodb', 'kinesis', 'secretsmanager']);
@@ -453,6 +458,7 @@ describe('alarms', () => {
     for (const a of bidder) expect(a.Dimensions).toEqual([{ Name: 'Service', Value: BIDDER_METRICS.service }]);
     expect(byMetric(plain, 'BidLatency')).toEqual([expect.objectContaining({ ExtendedStatistic: 'p99', Threshold: 80, ComparisonOperator: 'GreaterThanThreshold' })]);
     expect(byMetric(plain, 'Http5xx')).toHaveLength(1);
+    expect(byMetric(plain, 'ForgedNotices')).toEqual([expect.objectContaining({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' })]);
     expect(byMetric(plain, 'DspBreakerOpen')).toHaveLength(1);
     expect(byMetric(plain, 'Overspend')).toEqual([expect.objectContaining({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', Statistic: 'Sum' })]);
     expect(byMetric(plain, 'EventBufferDrops')).toEqual([expect.objectContaining({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' })]);
