@@ -12,6 +12,12 @@
  *     retries from the lowest reported sequence number, and replays of what did commit are no-ops.
  * Bills of one campaign-day in a batch are written together (one transaction per ≤ 99 bills), so the
  * function does not fight itself over the campaign-day total.
+ *
+ * Watermark: after the batch, the newest event time (`at`) among the records before the first failed
+ * one (a batch is one shard, in order; Lambda resumes from the first failure) is recorded for the
+ * shard (`ledger.recordWatermark`, monotonic). Every event counts, not only bills, so the watermark
+ * advances while no campaign spends (e.g. right after a Redis loss). A Redis rebuild waits for it
+ * (docs/budget-leases.md, "Restart").
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -113,6 +119,7 @@ export function makeHandler(deps: SpendDeps) {
       throwOnFullBatchFailure: false,
     });
     const failures = response.batchItemFailures.length;
+    await recordWatermark(deps.ledger, records, decoded, new Set(response.batchItemFailures.map((f) => f.itemIdentifier)), logger);
     metrics.addMetric('SpendEventsRecorded', MetricUnit.Count, recorded);
     metrics.addMetric('SpendEventsDuplicate', MetricUnit.Count, duplicates);
     metrics.addMetric('PoisonRecords', MetricUnit.Count, poison);
@@ -124,6 +131,46 @@ export function makeHandler(deps: SpendDeps) {
   return middy<KinesisStreamEvent, KinesisStreamBatchResponse>(core)
     .use(injectLambdaContext(logger, { clearState: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
+}
+
+/** The shard id of a Kinesis record (`eventID` is `shardId-…:sequenceNumber`). */
+export function shardOf(record: KinesisStreamRecord): string {
+  const id = record.eventID ?? '';
+  const colon = id.lastIndexOf(':');
+  return colon > 0 ? id.slice(0, colon) : id;
+}
+
+async function recordWatermark(
+  ledger: SpendLedger,
+  records: readonly KinesisStreamRecord[],
+  decoded: Map<KinesisStreamRecord, Decoded>,
+  failed: Set<string>,
+  logger: Logger,
+): Promise<void> {
+  if (!ledger.recordWatermark) return;
+  const perShard = new Map<string, { max?: number; stopped: boolean }>();
+  for (const record of records) {
+    const shard = shardOf(record);
+    const w = perShard.get(shard) ?? { stopped: false };
+    perShard.set(shard, w);
+    if (w.stopped) continue;
+    if (failed.has(record.kinesis.sequenceNumber)) {
+      w.stopped = true;
+      continue;
+    }
+    const d = decoded.get(record);
+    const t = d?.ok ? Date.parse(d.event.at) : NaN;
+    if (Number.isFinite(t)) w.max = Math.max(w.max ?? t, t);
+  }
+  for (const [shard, w] of perShard) {
+    if (w.max === undefined || !shard) continue;
+    try {
+      await ledger.recordWatermark(shard, Math.floor(w.max));
+    } catch (err) {
+      // Spend is recorded; the watermark advances with the next batch.
+      logger.warn('recording watermark failed', { shard, error: err as Error });
+    }
+  }
 }
 
 export const handler = makeHandler({ ledger: productionSpendLedger() });

@@ -6,4 +6,5 @@ export { LocalLease, type LocalLeaseOptions, type HeldLease, type Reservation, t
 export { LeaseManager, type LeaseManagerOptions, type CampaignLeasePlan, type LeaseEvent, type CommitReport } from './lease-manager.js';
 export { MemoryBudgetAllocator, BudgetInvariantError } from './memory-allocator.js';
 export { InMemoryBudgetSource } from './memory-source.js';
-export { budgetSourceFromLedger, type CampaignBudgetLookup } from './ledger-source.js';
+export { budgetSourceFromLedger, DEFAULT_LEDGER_MARGIN_MS, type CampaignBudgetLookup, type LedgerSourceOptions } from './ledger-source.js';
+export { LedgerBehindError } from './ports.js';

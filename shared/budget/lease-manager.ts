@@ -17,7 +17,7 @@ import type { PacingMode } from '../domain/campaign/campaign.js';
 import { campaignDayId, dayEndUtc, dayStartUtc, parseCampaignDayId, utcDay } from './campaign-day.js';
 import { LocalLease, type LocalCommit, type LocalSpend, type ReturnOrder } from './local-lease.js';
 import { releasedAt } from './pacing.js';
-import type { BudgetAllocator, BudgetSource, CommitOutcome, GrantOutcome } from './ports.js';
+import { LedgerBehindError, type BudgetAllocator, type BudgetSource, type CommitOutcome, type GrantOutcome } from './ports.js';
 import type { Nanos } from './units.js';
 
 export interface CampaignLeasePlan {
@@ -36,6 +36,8 @@ export type LeaseEvent =
   | { type: 'initialised'; campaignId: string; campaignDay: string; committed: Nanos; outstanding: Nanos }
   | { type: 'returned'; campaignDay: string; leaseId: string; amount: Nanos }
   | { type: 'allocator_error'; operation: string; error: string }
+  /** Rebuild postponed: the spend ledger does not yet cover the moment the allocator lost its state. */
+  | { type: 'ledger_behind'; campaignId: string; campaignDay: string; error: string }
   | { type: 'commit_refused'; bidId: string; reason: string; amount: Nanos }
   | { type: 'reservations_expired'; count: number; amount: Nanos }
   /** Expired reservations another task committed (billing notice landed elsewhere): spent, not released. */
@@ -381,7 +383,17 @@ export class LeaseManager {
    * together hold at most what was released minus what is known committed. That amount is held.
    */
   private async initialise(campaignId: string, day: string, campaignDay: string, now: number): Promise<void> {
-    const budget = await this.options.source.load({ campaignId, day });
+    // A day that has started may have had commits the lost state accepted: the source must cover them
+    // (consumer watermark past now), else no state and no grant yet. A day not started had none.
+    const context = now >= dayStartUtc(day) ? { stateLostBy: now } : {};
+    let budget;
+    try {
+      budget = await this.options.source.load({ campaignId, day }, context);
+    } catch (err) {
+      if (!(err instanceof LedgerBehindError)) throw err;
+      this.emit({ type: 'ledger_behind', campaignId, campaignDay, error: err.message });
+      return;
+    }
     if (!budget) return;
     const info = await this.info(campaignId, day);
     if (!info) return;

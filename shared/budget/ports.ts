@@ -166,7 +166,25 @@ export interface CampaignDayBudget {
   committed: Nanos;
 }
 
+export interface LoadContext {
+  /**
+   * Set when (re)initialising a campaign-day that has started: epoch ms (the caller's clock) at which
+   * the allocator was seen without state. Every commit the lost state accepted happened before it, so
+   * the source must not answer before its `committed` covers everything up to then; it throws
+   * `LedgerBehindError` instead (the caller grants nothing and asks again later: fail closed).
+   */
+  stateLostBy?: number;
+}
+
+/** The source cannot yet prove its committed spend covers the moment the allocator lost its state. */
+export class LedgerBehindError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LedgerBehindError';
+  }
+}
+
 export interface BudgetSource {
   /** undefined: the campaign does not spend that day (not active, unknown). */
-  load(campaignDay: CampaignDay): Promise<CampaignDayBudget | undefined>;
+  load(campaignDay: CampaignDay, context?: LoadContext): Promise<CampaignDayBudget | undefined>;
 }

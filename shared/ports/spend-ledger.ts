@@ -35,4 +35,15 @@ export interface SpendLedger {
   /** Records entries; all or some may be replays. Throws on a failure (nothing counted twice on retry). */
   recordSpend(entries: readonly SpendEntry[]): Promise<RecordSpendResult>;
   getSpend(campaignId: string, day: string): Promise<CampaignDaySpend>;
+  /**
+   * Consumer watermark (docs/budget-leases.md, "Restart"): every record of stream shard `shard` whose
+   * event time is ≤ `eventTimeMs` — and everything before it in the shard — has been recorded.
+   * Monotonic: a lower value than the stored one changes nothing. Written after the batch's spend.
+   */
+  recordWatermark?(shard: string, eventTimeMs: number): Promise<void>;
+  /**
+   * The minimum watermark over all shards the consumer has seen: the ledger holds every bill whose
+   * record precedes, in its shard, a record with an event time ≤ this. undefined: nothing recorded.
+   */
+  coveredUntil?(): Promise<number | undefined>;
 }

@@ -4,6 +4,8 @@
  * Items (spend table, pk/sk strings; docs/data-model.md):
  *   total   pk CAMPAIGN#<campaignId>  sk DAY#<yyyy-mm-dd>   amountNanos (N), events (N), campaignId, day, updatedAt
  *   marker  pk CAMPAIGN#<campaignId>  sk EVENT#<eventId>    amountNanos, day, recordedAt, expiresAt (TTL)
+ *   watermark pk CONSUMER#spend       sk SHARD#<shardId>    watermarkMs (N), updatedAt — newest event time
+ *           the consumer has recorded through, per stream shard (monotonic conditional update)
  *
  * Exactly-once effect: one TransactWriteItems per campaign-day chunk puts a marker per event
  * (`attribute_not_exists(pk)`) and ADDs the chunk's sum to the day's total. A replayed event fails its
@@ -18,7 +20,7 @@
  * Markers expire (TTL `expiresAt`, default 35 days) to keep the table small; that must stay longer than
  * the event stream's retention plus the consumer's retry window, or a very late replay could count twice.
  */
-import { BatchGetCommand, GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CampaignDaySpend, RecordSpendResult, SpendEntry, SpendLedger } from '../../ports/spend-ledger.js';
 
 export const SPEND_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
@@ -28,6 +30,8 @@ export const spendKeys = {
   pk: (campaignId: string) => `CAMPAIGN#${campaignId}`,
   day: (day: string) => `DAY#${day}`,
   event: (eventId: string) => `EVENT#${eventId}`,
+  consumer: 'CONSUMER#spend',
+  shard: (shard: string) => `SHARD#${shard}`,
 } as const;
 
 /** Actions per TransactWriteItems in DynamoDB (markers + the total's update). */
@@ -126,6 +130,48 @@ export class DynamoSpendLedger implements SpendLedger {
     );
     const item = out.Item as { amountNanos?: number; events?: number } | undefined;
     return { campaignId, day, amountNanos: Number(item?.amountNanos ?? 0), events: Number(item?.events ?? 0) };
+  }
+
+  async recordWatermark(shard: string, eventTimeMs: number): Promise<void> {
+    if (!shard) throw new RangeError('watermark without shard');
+    if (!Number.isSafeInteger(eventTimeMs) || eventTimeMs < 0) throw new RangeError(`watermark must be epoch ms, got ${eventTimeMs}`);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: spendKeys.consumer, sk: spendKeys.shard(shard) },
+          UpdateExpression: 'SET watermarkMs = :t, kind = :kind, #shard = :s, updatedAt = :now',
+          ConditionExpression: 'attribute_not_exists(watermarkMs) OR watermarkMs < :t',
+          ExpressionAttributeNames: { '#shard': 'shard' },
+          ExpressionAttributeValues: { ':t': eventTimeMs, ':kind': 'spendWatermark', ':s': shard, ':now': this.clock().toISOString() },
+        }),
+      );
+    } catch (err) {
+      // Already at or past this time: monotonic, nothing to do.
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+    }
+  }
+
+  async coveredUntil(): Promise<number | undefined> {
+    let min: number | undefined;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': spendKeys.consumer },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const t = Number(item.watermarkMs);
+        if (Number.isFinite(t)) min = min === undefined ? t : Math.min(min, t);
+      }
+      start = out.LastEvaluatedKey as Record<string, unknown> | undefined;
+    } while (start);
+    return min;
   }
 
   /** One campaign-day, ≤ 99 events: commits the ones not recorded before, exactly once. */

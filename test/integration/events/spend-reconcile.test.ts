@@ -13,7 +13,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { App, type CfnResource, Stack } from 'aws-cdk-lib';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../../functions/spend/reconcile.js';
 import { DynamoSpendLedger } from '../../../shared/adapters/dynamodb/spend-ledger.js';
@@ -195,5 +195,56 @@ describe('spend reconciliation handler on DynamoDB Local', () => {
       client.destroy();
       await kinesis.stop();
     }
+  });
+});
+
+describe('consumer watermark on DynamoDB Local', () => {
+  const watermarkOf = async (shard: string) =>
+    (await ddb.doc.send(new GetCommand({ TableName: spendTable, Key: { pk: 'CONSUMER#spend', sk: `SHARD#${shard}` }, ConsistentRead: true }))).Item;
+
+  it('recordWatermark is monotonic per shard, and coveredUntil is the minimum over shards', async () => {
+    // Prepare
+    const { ledger } = consumer();
+    const a = `shard-a-${uid()}`;
+    const b = `shard-b-${uid()}`;
+    // Act
+    await ledger.recordWatermark(a, 2_000);
+    await ledger.recordWatermark(a, 1_000); // older: ignored
+    await ledger.recordWatermark(b, 1_500);
+    await ledger.recordWatermark(b, 1_500); // same: ignored
+    // Assess
+    expect((await watermarkOf(a))?.watermarkMs).toBe(2_000);
+    expect((await watermarkOf(b))?.watermarkMs).toBe(1_500);
+    expect(await ledger.coveredUntil()).toBeLessThanOrEqual(1_500);
+  });
+
+  it('the handler advances the shard watermark to the newest event time before the first failed record', async () => {
+    // Prepare
+    const { ledger, handler } = consumer();
+    const c1 = `cmp-${uid()}`;
+    const day = '2026-11-22';
+    const shardRecord = (data: BidderEvent | string, shard: string) => ({ ...kinesisRecord(data), eventID: `${shard}:${seq}` });
+    const okShard = `shardId-ok-${uid()}`;
+    const badShard = `shardId-bad-${uid()}`;
+    const t = (s: number) => new Date(Date.UTC(2026, 10, 22, 12, 0, s)).toISOString();
+    const event: KinesisStreamEvent = {
+      Records: [
+        shardRecord(billEvent(`${c1}-b1`, { campaignId: c1, day, costNanos: 100 }, { at: t(1) }), okShard),
+        shardRecord(auctionEvent({ at: t(5) }), okShard),
+        shardRecord(billEvent(`${c1}-b2`, { campaignId: c1, day, costNanos: 100 }, { at: t(3) }), okShard),
+      ],
+    };
+    const poisoned: KinesisStreamEvent = {
+      Records: [shardRecord(auctionEvent({ at: t(10) }), badShard), shardRecord('not json', badShard), shardRecord(auctionEvent({ at: t(20) }), badShard)],
+    };
+    // Act
+    const r1 = await handler(event, context);
+    const r2 = await handler(poisoned, context);
+    // Assess
+    expect(r1.batchItemFailures).toEqual([]);
+    expect(r2.batchItemFailures).toHaveLength(1);
+    expect((await watermarkOf(okShard))?.watermarkMs).toBe(Date.parse(t(5)));
+    expect((await watermarkOf(badShard))?.watermarkMs).toBe(Date.parse(t(10)));
+    expect(await ledger.getSpend(c1, day)).toMatchObject({ amountNanos: 200, events: 2 });
   });
 });
