@@ -92,7 +92,6 @@ export async function startBidder(config: BidderConfig, overrides: BidderOverrid
   };
   const onLeaseEvent = (e: LeaseEvent) => {
     if (e.type === 'granted') metrics.count('LeaseRefreshes');
-    else if (e.type === 'initialised') void 0;
     else if (e.type === 'allocator_error') metrics.count('BudgetStoreErrors', 1, { name: 'Operation', value: e.operation });
     else if (e.type === 'exhausted') metrics.count('LeaseExhausted');
     else if (e.type === 'commit_refused') metrics.count('CommitRefusedByAllocator');
