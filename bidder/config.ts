@@ -10,6 +10,7 @@
  */
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { NoticeKeyRingText } from './notice-signing.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -68,11 +69,28 @@ export const BidderEnv = z.object({
   LEASE_BASIS_POINTS: int(1, 10_000).default(10),
   SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(15_000),
   /**
-   * HMAC key for the notice URLs (bidder/notice-signing.ts): identical on every task so a billing
-   * notice is chargeable on any task. In AWS a Secrets Manager secret injected by ECS; unset = a
-   * random key per process (notices only chargeable on the task that bid).
+   * HMAC keys for the notice URLs (bidder/notice-signing.ts): identical on every task so a billing
+   * notice is chargeable on any task. A key ring `{"current":"<keyId>","<keyId>":"<key>",...}` (keys
+   * ≥ 32 characters; rotation in docs/runbooks/bidding.md) or one plain key. In AWS a Secrets Manager
+   * secret injected by ECS; unset = a random key per process (notices only chargeable on the task
+   * that bid). Checked here with the signer's own schema but kept as text: the signer parses it.
    */
-  NOTICE_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  NOTICE_SIGNING_KEY: z
+    .string()
+    .superRefine((text, ctx) => {
+      for (const { message } of NoticeKeyRingText.safeParse(text).error?.issues ?? []) ctx.addIssue({ code: 'custom', message });
+    })
+    .optional(),
+  /**
+   * Heartbeat events to every open shard of the bid-event stream, ms: they keep the spend consumer's
+   * per-shard watermark moving on shards no advertiser's events land on (docs/budget-leases.md, "Restart").
+   */
+  STREAM_HEARTBEAT_MS: int(100, 60_000).default(5_000),
+  /**
+   * A budget rebuild after a Redis loss waits until the spend consumer's watermark is this far past
+   * the loss: ≥ 2 × clock skew + the longest an event may take to reach the stream. Default 30 s.
+   */
+  LEDGER_MARGIN_MS: int(0, 600_000).default(30_000),
   /** Losing bids listed per imp in auction events (highest first); unset = all. */
   EVENT_MAX_LOSERS_PER_IMP: int(0, 1_000).optional(),
 });

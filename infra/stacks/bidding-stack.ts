@@ -73,10 +73,13 @@ export const BIDDER_ENV = {
 export const BIDDER_SECRET_ENV = {
   redisAuth: 'REDIS_AUTH',
   exchangeKeys: 'EXCHANGE_KEYS',
-  /** HMAC key for notice URLs, the same on every task, so a bill is chargeable wherever it lands. */
+  /** HMAC key ring for notice URLs, the same on every task, so a bill is chargeable wherever it lands. */
   noticeSigningKey: 'NOTICE_SIGNING_KEY',
   dsps: 'DEALDESK_DSPS',
 } as const;
+
+/** Id of the key the generated NoticeSigningKey secret starts with (rotation adds k2, k3, ...). */
+export const NOTICE_SIGNING_FIRST_KEY_ID = 'k1';
 
 export interface BiddingStackProps extends StackProps {
   /** Line items: campaigns of approved/active deals are read from it (never written). */
@@ -218,14 +221,23 @@ export class BiddingStack extends Stack {
       reason:
         'Exchange keys are agreed with each exchange and changed together with it (the exchange must send the new key), so a scheduled rotation Lambda cannot rotate them on its own; ops update the JSON by hand and bidders re-read it.',
     });
+    // A key ring (bidder/notice-signing.ts): {"current":"k1","k1":"<48 generated>"}. Key ids sit at
+    // the top level because CloudFormation generates exactly one top-level field (generateStringKey).
+    // Changing generateSecretString regenerates the value on the next deploy: never edit it on a
+    // live stack, rotate with the runbook instead.
     this.noticeSigningSecret = new secretsmanager.Secret(this, 'NoticeSigningKey', {
-      description: 'dealdesk bidder: HMAC key that signs win/bill/loss notice URLs (shared by every task)',
-      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      description: 'dealdesk bidder: HMAC key ring {"current":"<keyId>","<keyId>":"<key>",...} that signs win/bill/loss notice URLs (shared by every task)',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ current: NOTICE_SIGNING_FIRST_KEY_ID }),
+        generateStringKey: NOTICE_SIGNING_FIRST_KEY_ID,
+        passwordLength: 48,
+        excludePunctuation: true,
+      },
     });
     Validations.of(this.noticeSigningSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'Rotating the notice-signing key needs bidders that accept the previous key until every notice signed with it has arrived (exchanges bill up to hours later); until that exists, a rotation would refuse valid bills. Listed as an open item in docs/bidding-infra.md.',
+        'The notice-signing key is rotated by hand in three steps, each a secret update plus an ECS redeploy (add a key so every task accepts it, make it current, drop the old key once no notice signed with it can arrive; docs/runbooks/bidding.md). A rotation Lambda flips the value at once, so tasks started before and after would refuse each other\'s notices.',
     });
     this.dspsParameter = new ssm.StringParameter(this, 'Dsps', {
       description: 'dealdesk bidder: external DSP list (JSON, shared/bidding/dsp/config.ts); [] = none',

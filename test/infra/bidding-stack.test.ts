@@ -9,6 +9,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NoticeKeyRingText } from '../../bidder/notice-signing.js';
 import { DEFAULT_CONTEXT } from '../../infra/build-app.js';
 import { REPO_ROOT } from '../../infra/constructs/project-function.js';
 import { applyNag, nagAcknowledgements, nagFindings } from '../../infra/nag.js';
@@ -20,6 +21,7 @@ import {
   BIDDER_SECRET_ENV,
   BIDDING_RUNBOOK,
   BiddingStack,
+  NOTICE_SIGNING_FIRST_KEY_ID,
   SPEND_RECONCILE_ENTRY,
   type BiddingStackProps,
 } from '../../infra/stacks/bidding-stack.js';
@@ -249,6 +251,17 @@ describe('bidder service', () => {
     expect(secrets.NOTICE_SIGNING_KEY).toEqual({ Ref: secretIds.find((i) => i.startsWith('NoticeSigningKey')) });
     // No secret value in plain text anywhere in the task definition.
     expect(JSON.stringify(taskDef(plain))).not.toMatch(/resolve:secretsmanager/);
+  });
+
+  it('generates the notice-signing secret as a key ring the bidder reads: {"current":"k1","k1":"<48 chars>"}', () => {
+    const [, secret] = ofType(plain, 'AWS::SecretsManager::Secret').find(([id]) => id.startsWith('NoticeSigningKey'))!;
+    const generate = secret.Properties.GenerateSecretString;
+    expect(generate).toEqual({ SecretStringTemplate: '{"current":"k1"}', GenerateStringKey: 'k1', PasswordLength: 48, ExcludePunctuation: true });
+    // What Secrets Manager stores on creation: the template plus the generated key (alphanumerics).
+    const created = JSON.stringify({ ...JSON.parse(generate.SecretStringTemplate), [generate.GenerateStringKey]: 'a1'.repeat(24) });
+    const ring = NoticeKeyRingText.parse(created);
+    expect(ring.current).toBe(NOTICE_SIGNING_FIRST_KEY_ID);
+    expect([...ring.keys.keys()]).toEqual([NOTICE_SIGNING_FIRST_KEY_ID]);
   });
 
   it('runs 2 tasks in private subnets, rolls back failed deployments and keeps full capacity while deploying', () => {

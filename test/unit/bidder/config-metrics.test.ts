@@ -32,6 +32,31 @@ describe('loadConfig', () => {
   });
 });
 
+describe('loadConfig NOTICE_SIGNING_KEY', () => {
+  const env = { ...base, SPEND_TABLE_NAME: 'spend' };
+  const K1 = 'a'.repeat(40);
+  const K2 = 'b'.repeat(40);
+
+  it('accepts a key ring and a plain key, kept as the text the signer reads', () => {
+    const ring = JSON.stringify({ current: 'k2', k1: K1, k2: K2, 'key_3-x': K1 });
+    expect(loadConfig({ ...env, NOTICE_SIGNING_KEY: ring }).NOTICE_SIGNING_KEY).toBe(ring);
+    expect(loadConfig({ ...env, NOTICE_SIGNING_KEY: K1 }).NOTICE_SIGNING_KEY).toBe(K1);
+    expect(loadConfig(env).NOTICE_SIGNING_KEY).toBeUndefined();
+  });
+
+  it('names the variable and the problem of an invalid key ring', () => {
+    const bad = (value: unknown) => () => loadConfig({ ...env, NOTICE_SIGNING_KEY: typeof value === 'string' ? value : JSON.stringify(value) });
+    expect(bad({ current: 'k2', k1: K1 })).toThrow(/NOTICE_SIGNING_KEY: current key id "k2" is not one of the keys \(k1\)/);
+    expect(bad({ k1: K1 })).toThrow(/NOTICE_SIGNING_KEY: "current" is missing/);
+    expect(bad({ current: 'k1', k1: K1, k2: 'short-key' })).toThrow(/NOTICE_SIGNING_KEY: key "k2" must be at least 32 characters/);
+    expect(bad({ current: 'k1', k1: K1, 'k 2': K2 })).toThrow(/NOTICE_SIGNING_KEY: key id "k 2" must be 1-16 characters of A-Z a-z 0-9 _ -/);
+    expect(bad({ current: 'k1', k1: K1, ['k'.repeat(17)]: K2 })).toThrow(/NOTICE_SIGNING_KEY: key id "k{17}" must be 1-16/);
+    expect(bad({ current: 'k1', keys: { k1: K1 } })).toThrow(/NOTICE_SIGNING_KEY: every value must be a string/);
+    expect(bad(`{"current": "k1", "k1": "${K1}"`)).toThrow(/NOTICE_SIGNING_KEY: starts with "\{" but is not valid JSON/);
+    expect(bad('too-short')).toThrow(/NOTICE_SIGNING_KEY: key "legacy" must be at least 32 characters/);
+  });
+});
+
 describe('EmfMetrics', () => {
   it('writes valid EMF: counters, dimensioned counters and the latency histogram, once per flush', () => {
     const lines: string[] = [];
