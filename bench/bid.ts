@@ -17,6 +17,7 @@ import type { Deal } from '../shared/domain/deal/deal.js';
 import { startBidder } from '../bidder/app.js';
 import { loadConfig } from '../bidder/config.js';
 import { EmfMetrics } from '../bidder/metrics.js';
+import { MemorySpendLedger } from '../shared/adapters/memory/memory-spend-ledger.js';
 import { connectBudgetRedis, createBudgetRedis } from '../shared/adapters/redis/client.js';
 import { RedisBudgetAllocator } from '../shared/adapters/redis/redis-allocator.js';
 import { dayEndUtc } from '../shared/budget/campaign-day.js';
@@ -83,6 +84,7 @@ async function serveBidder(port: number, redisPort: number, kinesisEndpoint: str
     PORT: String(port),
     HOST: '127.0.0.1',
     DEALS_TABLE_NAME: 'unused-in-bench',
+    SPEND_TABLE_NAME: 'unused-in-bench',
     BID_EVENTS_STREAM: 'bench-events',
     REDIS_HOST: '127.0.0.1',
     REDIS_PORT: String(redisPort),
@@ -96,6 +98,8 @@ async function serveBidder(port: number, redisPort: number, kinesisEndpoint: str
   const bidder = await startBidder(config, {
     lineItemSource: { loadBiddableDeals: async () => [{ deal: seeded.deal, campaigns: seeded.campaigns }] },
     dsps: JSON.parse(dsps),
+    // Today is initialised up front (preInitialise); the ledger only answers lookups.
+    spendLedger: new MemorySpendLedger(),
     ...(noEvents ? { events: { publish: () => {}, flush: async () => {}, close: async () => {} } } : {}),
     metrics: new EmfMetrics({ write: (l) => metricsLines.push(l) }),
     log: () => {},

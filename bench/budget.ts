@@ -5,10 +5,13 @@
  * budgets (asap pacing) and far more demand than budget. The driver plays the exchange: it sends
  * first-price banner requests round-robin to the bidders and, for every bid of ours, the win and the
  * billing notice at the bid price, each to a RANDOM live bidder (as an ALB would: usually not the
- * one that bid; the signed notice URL lets any of them charge the bid's lease in Redis). Billing events flow back like the real
- * stream: each bidder's event sink forwards `notice.bill` spend to the driver's spend ledger (the
- * stand-in for Kinesis → spend consumer → DynamoDB), which the bidders' BudgetSource reads as
- * `committed` when a campaign-day must be re-initialised.
+ * one that bid; the signed notice URL lets any of them charge the bid's lease in Redis). Billing events
+ * flow back like the real stream: each bidder's event sink forwards `notice.bill` spend and its
+ * `stream.heartbeat`s onto the driver's one-shard stream, which a spend consumer reads
+ * `--consumer-lag-ms` behind (iterator age) into a MemorySpendLedger with its watermark. The bidders'
+ * budget source opens each campaign-day there, and after the Redis restart rebuilds from it only once
+ * the watermark has passed the loss (the rebuild waits about the lag; the driver prints when each
+ * campaign-day is initialised).
  *
  * Failures: bidder #4 is SIGKILLed at 25 % of the run (its leases and reservations are lost with it);
  * Redis is restarted (empty) at 50 %. The run ends when every campaign stopped delivering for a while
@@ -18,7 +21,7 @@
  * billing notices the bidders refused (impressions the exchange billed that no budget paid for). Ends
  * with one JSON line {"maxOverspendPct", "minDeliveryPct"}.
  *
- *   npx tsx bench/budget.ts [--seconds 60] [--rps 80] [--concurrency 16]
+ *   npx tsx bench/budget.ts [--seconds 60] [--rps 80] [--concurrency 16] [--consumer-lag-ms 5000]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -27,14 +30,13 @@ import { Agent, request as undiciRequest } from 'undici';
 import { startBidder } from '../bidder/app.js';
 import { loadConfig } from '../bidder/config.js';
 import { EmfMetrics } from '../bidder/metrics.js';
-import { connectBudgetRedis, createBudgetRedis } from '../shared/adapters/redis/client.js';
-import { RedisBudgetAllocator } from '../shared/adapters/redis/redis-allocator.js';
+import { MemorySpendLedger } from '../shared/adapters/memory/memory-spend-ledger.js';
 import { substituteMacros } from '../shared/bidding/response.js';
 import type { BidResponse } from '../shared/bidding/openrtb/types.js';
-import { dayEndUtc } from '../shared/budget/campaign-day.js';
 import type { Campaign } from '../shared/domain/campaign/campaign.js';
 import type { Deal } from '../shared/domain/deal/deal.js';
 import type { BidderEvent } from '../shared/events/types.js';
+import type { CampaignDayOpening, SpendEntry } from '../shared/ports/spend-ledger.js';
 import { startRedis } from '../local/redis/launch.js';
 
 const KEY = 'budget-bench-key-0123456789';
@@ -48,6 +50,15 @@ const CAMPAIGNS = [
   { id: 'bb-camp-5', dailyMinor: 100, maxBidMinor: 200 },
 ];
 const NANOS_PER_MINOR = 10_000_000;
+const BENCH_SHARD = 'shard-0';
+/** Clock skew is nil here (one machine), and a record reaches the stream within the 25 ms flush. */
+const LEDGER_MARGIN_MS = 1_000;
+
+/** A record on the bench's stream: a bill's spend, or (no bill) a heartbeat; `at` is its event time. */
+interface StreamRecord {
+  at: number;
+  bill?: SpendEntry;
+}
 
 function deals(): { deal: Deal; campaigns: Campaign[] } {
   const at = new Date().toISOString();
@@ -73,50 +84,58 @@ function deals(): { deal: Deal; campaigns: Campaign[] } {
 
 async function serveBidder(port: number, redisPort: number, ledgerUrl: string, index: number): Promise<void> {
   const config = loadConfig({
-    PORT: String(port), HOST: '127.0.0.1', DEALS_TABLE_NAME: 'unused', BID_EVENTS_STREAM: 'unused',
+    PORT: String(port), HOST: '127.0.0.1', DEALS_TABLE_NAME: 'unused', SPEND_TABLE_NAME: 'unused', BID_EVENTS_STREAM: 'unused',
     REDIS_HOST: '127.0.0.1', REDIS_PORT: String(redisPort), EXCHANGE_KEYS: JSON.stringify({ bench: KEY }),
     NOTICE_SIGNING_KEY: NOTICE_SIGNING_KEY,
     BIDDER_ID: `budget-bidder-${index}`, LEASE_TTL_MS: '2000', LEASE_REFRESH_MS: '50', RESERVATION_TTL_MS: '2000', METRICS_FLUSH_MS: '300000',
+    STREAM_HEARTBEAT_MS: '500', LEDGER_MARGIN_MS: String(LEDGER_MARGIN_MS),
   });
   const seeded = deals();
   const agent = new Agent({ connections: 4 });
-  let pending: Array<{ eventId: string; campaignId: string; costNanos: number }> = [];
-  const flushLedger = async () => {
+  // The bidder's side of the stream: bills and heartbeats, batched like the Kinesis publisher.
+  let pending: StreamRecord[] = [];
+  const flushStream = async () => {
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
     try {
-      const r = await undiciRequest(`${ledgerUrl}/record`, { method: 'POST', body: JSON.stringify(batch), dispatcher: agent });
+      const r = await undiciRequest(`${ledgerUrl}/records`, { method: 'POST', body: JSON.stringify(batch), dispatcher: agent });
       await r.body.dump();
     } catch {
-      pending.unshift(...batch); // at least once, like the stream
+      pending.unshift(...batch); // at least once, like the publisher's retries
     }
   };
-  const timer = setInterval(() => void flushLedger(), 25);
+  const timer = setInterval(() => void flushStream(), 25);
+  const ask = async <T>(path: string, method: 'GET' | 'POST' = 'GET'): Promise<T> => {
+    const r = await undiciRequest(`${ledgerUrl}${path}`, { method, dispatcher: agent });
+    return (await r.body.json()) as T;
+  };
+  const q = encodeURIComponent;
   const bidder = await startBidder(config, {
     lineItemSource: { loadBiddableDeals: async () => [{ deal: seeded.deal, campaigns: seeded.campaigns }] },
     dsps: [],
     events: {
       publish: (e: BidderEvent) => {
-        if (e.type === 'notice.bill' && e.spend) pending.push({ eventId: e.eventId, campaignId: e.spend.campaignId, costNanos: e.spend.costNanos });
+        if (e.type === 'notice.bill' && e.spend) pending.push({ at: Date.parse(e.at), bill: { eventId: e.eventId, campaignId: e.spend.campaignId, day: e.spend.day, amountNanos: e.spend.costNanos } });
+        else if (e.type === 'stream.heartbeat') pending.push({ at: Date.parse(e.at) });
       },
-      flush: async () => flushLedger(),
+      flush: async () => flushStream(),
       close: async () => {
         clearInterval(timer);
-        await flushLedger();
+        await flushStream();
       },
     },
+    streamShards: { openShards: async () => [{ shardId: BENCH_SHARD, key: BENCH_SHARD, startingHashKey: '0' }] },
     spendLedger: {
-      recordSpend: async () => ({ recorded: 0, duplicates: 0 }),
-      getSpend: async (campaignId, day) => {
-        await flushLedger();
-        const r = await undiciRequest(`${ledgerUrl}/spend?campaign=${encodeURIComponent(campaignId)}`, { dispatcher: agent });
-        const { amountNanos } = (await r.body.json()) as { amountNanos: number };
-        return { campaignId, day, amountNanos, events: 0 };
-      },
+      getSpend: (campaignId, day) => ask(`/spend?campaign=${q(campaignId)}&day=${q(day)}`),
+      coveredUntil: async () => (await ask<{ coveredUntil: number | null }>('/covered')).coveredUntil ?? undefined,
+      openCampaignDay: async (campaignId, day, by) =>
+        (await ask<{ opening: CampaignDayOpening }>(`/open?campaign=${q(campaignId)}&day=${q(day)}&by=${q(by)}`, 'POST')).opening,
     },
     metrics: new EmfMetrics({ write: () => {} }),
-    log: () => {},
+    log: (msg, fields) => {
+      if (msg === 'campaign-day initialised') process.send?.({ initialised: fields });
+    },
   });
   process.on('SIGTERM', () => void bidder.stop().then(() => process.exit(0)));
   process.send?.('ready');
@@ -144,44 +163,62 @@ async function main(): Promise<void> {
   const rps = arg('--rps', 80);
   let nextAt = Date.now();
 
-  // The spend ledger (stand-in for stream → consumer → DynamoDB): exactly once per event id.
-  const seen = new Set<string>();
-  const spend = new Map<string, number>();
+  // The bid-event stream (one shard) and the spend consumer, reading it `lag` ms behind, into the ledger.
+  const consumerLagMs = arg('--consumer-lag-ms', 5_000);
+  const spendLedger = new MemorySpendLedger();
+  const stream: Array<StreamRecord & { arrivedAt: number }> = [];
+  let consumed = 0;
+  const consume = async (lagMs: number) => {
+    const until = Date.now() - lagMs;
+    let newest: number | undefined;
+    const bills: SpendEntry[] = [];
+    for (; consumed < stream.length && stream[consumed]!.arrivedAt <= until; consumed++) {
+      const record = stream[consumed]!;
+      if (record.bill) bills.push(record.bill);
+      newest = Math.max(newest ?? record.at, record.at);
+    }
+    await spendLedger.recordSpend(bills);
+    if (newest !== undefined) await spendLedger.recordWatermark(BENCH_SHARD, newest);
+  };
+  const consumerTimer = setInterval(() => void consume(consumerLagMs), 50);
   const ledger = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      if (req.url?.startsWith('/record')) {
-        for (const e of JSON.parse(Buffer.concat(chunks).toString()) as Array<{ eventId: string; campaignId: string; costNanos: number }>) {
-          if (seen.has(e.eventId)) continue;
-          seen.add(e.eventId);
-          spend.set(e.campaignId, (spend.get(e.campaignId) ?? 0) + e.costNanos);
-        }
-        res.end('{}');
-      } else {
-        const campaign = new URL(req.url ?? '/', 'http://x').searchParams.get('campaign') ?? '';
-        res.end(JSON.stringify({ amountNanos: spend.get(campaign) ?? 0 }));
-      }
+      const url = new URL(req.url ?? '/', 'http://x');
+      const p = (name: string) => url.searchParams.get(name) ?? '';
+      const answer = (body: unknown) => res.end(JSON.stringify(body));
+      if (url.pathname === '/records') {
+        const arrivedAt = Date.now();
+        for (const r of JSON.parse(Buffer.concat(chunks).toString()) as StreamRecord[]) stream.push({ ...r, arrivedAt });
+        answer({});
+      } else if (url.pathname === '/spend') void spendLedger.getSpend(p('campaign'), p('day')).then(answer);
+      else if (url.pathname === '/covered') void spendLedger.coveredUntil([BENCH_SHARD]).then((t) => answer({ coveredUntil: t ?? null }));
+      else if (url.pathname === '/open') void spendLedger.openCampaignDay(p('campaign'), p('day'), p('by')).then((opening) => answer({ opening }));
+      else res.writeHead(404).end();
     });
   });
   await new Promise<void>((r) => ledger.listen(0, '127.0.0.1', r));
   const ledgerUrl = `http://127.0.0.1:${(ledger.address() as AddressInfo).port}`;
 
   const redis = await startRedis({ port: 0 });
-  // Pre-initialise today (as the lease manager's pre-midnight pass would).
-  const init = createBudgetRedis(redis.url);
-  await connectBudgetRedis(init);
-  const now = Date.now();
-  const day = new Date(now).toISOString().slice(0, 10);
-  for (const c of CAMPAIGNS) {
-    await new RedisBudgetAllocator(init).initCampaignDay({ campaignDay: `${c.id}/${day}`, dailyBudget: c.dailyMinor * NANOS_PER_MINOR, committed: 0, outstanding: 0, holdUntil: now, dayEnd: dayEndUtc(day), now });
-  }
-  init.disconnect();
+  const day = new Date().toISOString().slice(0, 10);
+  const start = Date.now();
+  const onBidderMessage = (m: unknown) => {
+    const init = (m as { initialised?: { campaignDay: string; committed: number } }).initialised;
+    if (init) console.log(`  t=${((Date.now() - start) / 1000).toFixed(1)}s ${init.campaignDay} initialised, committed $${(init.committed / 1e9).toFixed(4)}`);
+  };
 
   const basePort = 51_000 + (process.pid % 1000) * 4;
   const bidders: Array<{ port: number; child: ChildProcess; alive: boolean }> = [];
-  for (let i = 0; i < 4; i++) bidders.push({ port: basePort + i, child: await startChild(['--serve-bidder', String(basePort + i), String(redis.port), ledgerUrl, String(i)]), alive: true });
-  console.log(`bench:budget — 4 bidders, ${CAMPAIGNS.length} campaigns, ${seconds}s max, ${rps} req/s; SIGKILL bidder 4 at ${seconds / 4}s, Redis restart at ${seconds / 2}s`);
+  for (let i = 0; i < 4; i++) {
+    const child = await startChild(['--serve-bidder', String(basePort + i), String(redis.port), ledgerUrl, String(i)]);
+    child.on('message', onBidderMessage);
+    bidders.push({ port: basePort + i, child, alive: true });
+  }
+  console.log(
+    `bench:budget — 4 bidders, ${CAMPAIGNS.length} campaigns, ${seconds}s max, ${rps} req/s; spend consumer ${consumerLagMs} ms behind; SIGKILL bidder 4 at ${seconds / 4}s, Redis restart at ${seconds / 2}s`,
+  );
 
   const agent = new Agent({ connections: 64 });
   let seq = 0;
@@ -189,7 +226,6 @@ async function main(): Promise<void> {
   let billsElsewhere = 0;
   let requests = 0;
   let lastBillAt = Date.now();
-  const start = Date.now();
   const end = start + seconds * 1000;
   let killed = false;
   let restarted = false;
@@ -255,19 +291,24 @@ async function main(): Promise<void> {
 
   for (const b of bidders.filter((x) => x.alive)) b.child.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 1500));
+  // The consumer catches up: every bill that reached the stream is in the ledger.
+  clearInterval(consumerTimer);
+  await consume(0);
   let maxOverspendPct = 0;
   let minDeliveryPct = Infinity;
   console.log('campaign     budget($)  committed($)  overspend%  delivery%');
   for (const c of CAMPAIGNS) {
     const budget = c.dailyMinor * NANOS_PER_MINOR;
-    const committed = spend.get(c.id) ?? 0;
+    const committed = (await spendLedger.getSpend(c.id, day)).amountNanos;
     const over = Math.max(0, ((committed - budget) / budget) * 100);
     const delivery = (committed / budget) * 100;
     maxOverspendPct = Math.max(maxOverspendPct, over);
     minDeliveryPct = Math.min(minDeliveryPct, delivery);
     console.log(`${c.id.padEnd(12)} ${(budget / 1e9).toFixed(4).padStart(9)}  ${(committed / 1e9).toFixed(4).padStart(12)}  ${over.toFixed(3).padStart(10)}  ${delivery.toFixed(3).padStart(9)}`);
   }
-  const charged = CAMPAIGNS.reduce((n, c) => n + (spend.get(c.id) ?? 0) / (c.maxBidMinor * 10_000) /* one impression at a CPM of p micros costs p nanos */, 0);
+  let charged = 0;
+  // One impression at a CPM of p micros costs p nanos.
+  for (const c of CAMPAIGNS) charged += (await spendLedger.getSpend(c.id, day)).amountNanos / (c.maxBidMinor * 10_000);
   console.log(`  impressions charged to budgets ${charged}; billing notices the exchange sent ${bills}; billed but not charged (refused commits: house cost, never advertiser overspend) ${bills - charged}`);
   ledger.close();
   await redis.stop();

@@ -2,10 +2,10 @@
  * Wiring: builds the bidder from its configuration (real adapters unless overridden), starts the
  * background loops and the HTTP server, and knows how to shut down in order.
  *
- *   start:  Redis client -> line items (first load must succeed) -> lease manager loop -> frequency
- *           sync -> DSP pool -> event publisher -> metrics timer -> HTTP listen
+ *   start:  line items (first load must succeed) -> Redis client -> event publisher + stream
+ *           heartbeat -> lease manager loop -> frequency sync -> DSP pool -> metrics timer -> HTTP listen
  *   stop:   stop accepting + drain in-flight requests -> lease manager stop (returns unspent lease
- *           amounts) -> flush/close events -> final metrics flush -> close clients
+ *           amounts) -> heartbeat stop -> flush/close events -> final metrics flush -> close clients
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Redis } from 'ioredis';
@@ -14,15 +14,17 @@ import { DynamoLineItemSource } from '../shared/adapters/dynamodb/line-item-sour
 import { DynamoSpendLedger } from '../shared/adapters/dynamodb/spend-ledger.js';
 import { BufferedEventPublisher } from '../shared/adapters/kinesis/buffered-publisher.js';
 import { createKinesisClient } from '../shared/adapters/kinesis/client.js';
+import { KinesisStreamShards } from '../shared/adapters/kinesis/stream-shards.js';
 import { connectBudgetRedis, createBudgetRedis } from '../shared/adapters/redis/client.js';
 import { RedisBudgetAllocator } from '../shared/adapters/redis/redis-allocator.js';
 import { minorDigitsOf } from '../shared/bidding/line-item.js';
 import type { DspConfig } from '../shared/bidding/dsp/config.js';
+import { budgetSourceFromLedger } from '../shared/budget/ledger-source.js';
 import { LeaseManager, type CampaignLeasePlan, type LeaseEvent } from '../shared/budget/lease-manager.js';
-import type { BudgetSource } from '../shared/budget/ports.js';
 import { minorToNanos } from '../shared/budget/units.js';
 import type { LineItemSource } from '../shared/ports/line-item-source.js';
-import type { SpendLedger } from '../shared/ports/spend-ledger.js';
+import type { BudgetLedger } from '../shared/ports/spend-ledger.js';
+import type { StreamShards } from '../shared/ports/stream-shards.js';
 import type { BidderConfig } from './config.js';
 import { DspDemand } from './demand.js';
 import { loadDspConfigs } from './dsp/config.js';
@@ -34,13 +36,15 @@ import { EmfMetrics, type MetricsSink } from './metrics.js';
 import { BidPipeline } from './pipeline.js';
 import type { BudgetLeases, DemandSource, EventSink } from './ports.js';
 import { createBidderServer, type BidderServer } from './server.js';
+import { StreamHeartbeat } from './stream-heartbeat.js';
 
 export interface BidderOverrides {
   lineItemSource?: LineItemSource;
   events?: EventSink & { stats?: () => { buffered: number; dropped: number; failed: number } };
   demand?: DemandSource;
   dsps?: DspConfig[];
-  spendLedger?: SpendLedger;
+  spendLedger?: BudgetLedger;
+  streamShards?: StreamShards;
   metrics?: EmfMetrics;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
@@ -69,8 +73,7 @@ export async function startBidder(config: BidderConfig, overrides: BidderOverrid
   const ddb = new DynamoDBClient({});
   const doc = createDocumentClient({});
   const source = overrides.lineItemSource ?? new DynamoLineItemSource({ doc, tableName: config.DEALS_TABLE_NAME });
-  const spend: SpendLedger | undefined =
-    overrides.spendLedger ?? (config.SPEND_TABLE_NAME ? new DynamoSpendLedger({ client: doc, tableName: config.SPEND_TABLE_NAME }) : undefined);
+  const spend = overrides.spendLedger ?? new DynamoSpendLedger({ client: doc, tableName: config.SPEND_TABLE_NAME });
 
   const catalog = new LineItemCatalog({ source, seat: config.SEAT, metrics, onError: (e) => log('line item refresh failed', { error: String(e) }) });
   await catalog.refresh();
@@ -82,14 +85,32 @@ export async function startBidder(config: BidderConfig, overrides: BidderOverrid
   redis.on('error', () => {});
   await connectBudgetRedis(redis, 3_000).catch((e) => log('redis not reachable at start; internal line items stay off until it is', { error: String(e) }));
   const allocator = new RedisBudgetAllocator(redis);
-  const budgetSource: BudgetSource = {
-    load: async ({ campaignId, day }) => {
+
+  const kinesis = createKinesisClient({});
+  const stream = config.BID_EVENTS_STREAM.startsWith('arn:') ? { streamArn: config.BID_EVENTS_STREAM } : { streamName: config.BID_EVENTS_STREAM };
+  const events =
+    overrides.events ??
+    new BufferedEventPublisher({ client: kinesis, ...stream, onError: (error, info) => log('event publish failed', { error: String(error), ...info }) });
+  const shards = overrides.streamShards ?? new KinesisStreamShards({ client: kinesis, ...stream });
+  const heartbeat = new StreamHeartbeat({
+    shards,
+    events,
+    bidderId: config.bidderId,
+    intervalMs: config.STREAM_HEARTBEAT_MS,
+    onError: (e) => log('listing stream shards failed', { error: String(e) }),
+  });
+  heartbeat.start();
+
+  // A campaign-day is (re)initialised from the spend ledger; after a Redis loss only once the spend
+  // consumer has caught up with the loss (docs/budget-leases.md, "Restart").
+  const budgetSource = budgetSourceFromLedger(
+    spend,
+    (campaignId) => {
       const b = catalog.snapshot.budgets.get(campaignId);
-      if (!b) return undefined;
-      const committed = spend ? (await spend.getSpend(campaignId, day)).amountNanos : 0;
-      return { dailyBudget: minorToNanos(b.dailyBudgetMinor, minorDigitsOf(b.currency)), pacing: b.pacing, committed };
+      return b && { dailyBudget: minorToNanos(b.dailyBudgetMinor, minorDigitsOf(b.currency)), pacing: b.pacing };
     },
-  };
+    { shards, openedBy: config.bidderId, marginMs: config.LEDGER_MARGIN_MS },
+  );
   const onLeaseEvent = (e: LeaseEvent) => {
     if (e.type === 'granted') metrics.count('LeaseRefreshes');
     else if (e.type === 'allocator_error') metrics.count('BudgetStoreErrors', 1, { name: 'Operation', value: e.operation });
@@ -97,6 +118,7 @@ export async function startBidder(config: BidderConfig, overrides: BidderOverrid
     else if (e.type === 'commit_refused') metrics.count('CommitRefusedByAllocator');
     else if (e.type === 'reservations_expired') metrics.count('ReservationsExpired', e.count);
     else if (e.type === 'committed_elsewhere') metrics.count('ReservationsCommittedElsewhere', e.count);
+    else if (e.type === 'ledger_behind') metrics.count('RebuildWaitingForLedger');
     if (process.env.DEBUG_BIDDER) log('lease event', e as unknown as Record<string, unknown>);
     if (e.type === 'initialised') log('campaign-day initialised', { campaignDay: e.campaignDay, committed: e.committed, outstanding: e.outstanding });
   };
@@ -121,18 +143,6 @@ export async function startBidder(config: BidderConfig, overrides: BidderOverrid
     pool = new DspPool(overrides.dsps ?? loadDspConfigs());
     demand = new DspDemand(pool, new NoticeForwarder());
     log('dsps configured', { dsps: pool.clients.map((c) => c.id) });
-  }
-
-  let kinesisClose: (() => void) | undefined;
-  let events = overrides.events;
-  if (!events) {
-    const kinesis = createKinesisClient({});
-    kinesisClose = () => kinesis.destroy();
-    events = new BufferedEventPublisher({
-      client: kinesis,
-      ...(config.BID_EVENTS_STREAM.startsWith('arn:') ? { streamArn: config.BID_EVENTS_STREAM } : { streamName: config.BID_EVENTS_STREAM }),
-      onError: (error, info) => log('event publish failed', { error: String(error), ...info }),
-    });
   }
 
   // Fail closed: internal line items bid only while the budget store is connected and answering.
@@ -195,13 +205,14 @@ export async function startBidder(config: BidderConfig, overrides: BidderOverrid
       });
       log('leases returned', { nanos: returned });
       frequency.stop();
+      heartbeat.stop();
       await catalog.stop();
       await events.close({ deadlineMs: Math.min(5_000, config.SHUTDOWN_TIMEOUT_MS) }).catch(() => {});
       clearInterval(metricsTimer);
       sample();
       metrics.flush();
       await demand.close?.().catch(() => {});
-      kinesisClose?.();
+      kinesis.destroy();
       ddb.destroy();
       doc.destroy();
       redis.disconnect();

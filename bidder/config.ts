@@ -45,8 +45,8 @@ export const BidderEnv = z.object({
   PORT: int(0, 65535).default(8080),
   HOST: z.string().default('0.0.0.0'),
   DEALS_TABLE_NAME: z.string().min(1),
-  /** Optional: committed spend per campaign-day (the spend consumer's ledger), used to re-initialise budgets after a Redis loss. */
-  SPEND_TABLE_NAME: z.string().min(1).optional(),
+  /** Committed spend per campaign-day (the spend consumer's ledger): budgets are opened and rebuilt from it. */
+  SPEND_TABLE_NAME: z.string().min(1),
   BID_EVENTS_STREAM: z.string().min(1),
   REDIS_HOST: z.string().min(1),
   REDIS_PORT: int(1, 65535).default(6379),

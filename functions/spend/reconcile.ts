@@ -29,6 +29,7 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisSt
 import { decodeBase64Event, eventIds, EventDecodeError } from '../../shared/events/codec.js';
 import type { BidderEvent } from '../../shared/events/types.js';
 import type { RecordSpendResult, SpendEntry, SpendLedger } from '../../shared/ports/spend-ledger.js';
+import { shardKey } from '../../shared/ports/stream-shards.js';
 import { productionSpendLedger } from './deps.js';
 
 export interface SpendDeps {
@@ -133,11 +134,12 @@ export function makeHandler(deps: SpendDeps) {
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
 }
 
-/** The shard id of a Kinesis record (`eventID` is `shardId-…:sequenceNumber`). */
+/** The watermark key of a record's shard (`eventID` is `shardId-…:sequenceNumber`; see shardKey). */
 export function shardOf(record: KinesisStreamRecord): string {
   const id = record.eventID ?? '';
   const colon = id.lastIndexOf(':');
-  return colon > 0 ? id.slice(0, colon) : id;
+  const shardId = colon > 0 ? id.slice(0, colon) : id;
+  return shardId && record.eventSourceARN ? shardKey(record.eventSourceARN, shardId) : '';
 }
 
 async function recordWatermark(

@@ -20,6 +20,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { CAMPAIGN_DAY_OPENING_ATTRIBUTES } from '../../shared/adapters/dynamodb/spend-ledger.js';
 import { ProjectFunction, REPO_ROOT, tableResourceArns } from '../constructs/project-function.js';
 
 /** Port the bidder listens on (container and target group). */
@@ -296,15 +297,28 @@ export class BiddingStack extends Stack {
         resources: tableResourceArns(props.dealsTable),
       }),
     );
+    // ListShards: heartbeats go to every open shard, and a budget rebuild waits for each shard's watermark.
     this.taskRole.addToPolicy(
-      new iam.PolicyStatement({ actions: ['kinesis:PutRecords'], resources: [this.bidEvents.streamArn] }),
+      new iam.PolicyStatement({ actions: ['kinesis:PutRecords', 'kinesis:ListShards'], resources: [this.bidEvents.streamArn] }),
     );
-    // Committed spend per campaign-day: GetItem only (DynamoSpendLedger.getSpend), to rebuild budgets
-    // after a Redis loss; never written by the bidder.
+    // Spend ledger (DynamoSpendLedger): reads spend totals and the consumer watermarks to open and
+    // rebuild campaign-day budgets ...
     this.taskRole.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:GetItem'],
+        actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
         resources: tableResourceArns(props.spendTable),
+      }),
+    );
+    // ... and writes only the opening of a campaign-day (openCampaignDay): UpdateItem limited to those
+    // attributes, so a bidder can never change recorded spend or a watermark.
+    this.taskRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [props.spendTable.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...CAMPAIGN_DAY_OPENING_ATTRIBUTES] },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+        },
       }),
     );
     // Re-read at run time (exchange keys change without a deploy); injected at start as well.
@@ -512,6 +526,9 @@ export class BiddingStack extends Stack {
     });
 
     this.reconcile = this.addSpendReconciliation(root, props.spendTable);
+    // A consumer must know an event type before bidders publish it (else poison records): on a deploy
+    // that adds one, the function is updated before the service rolls out new tasks.
+    this.service.service.node.addDependency(this.reconcile);
 
     // --- alarms, next to what they watch ------------------------------------------------------------
     const bidderMetric = (metricName: string, statistic: string) =>
@@ -613,6 +630,15 @@ export class BiddingStack extends Stack {
       0,
       5,
       2,
+    );
+    alarm(
+      'BudgetRebuildWaiting',
+      'budgetrebuildwaiting',
+      'After a Redis loss, campaign-day budgets have waited 5 minutes for the spend consumer to catch up (internal line items stay off until it does).',
+      bidderMetric('RebuildWaitingForLedger', 'Sum'),
+      0,
+      5,
+      5,
     );
     alarm(
       'ReconcileDlqDepth',

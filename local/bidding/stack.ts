@@ -69,7 +69,7 @@ export interface BiddingDescriptor {
   redisUrl: string;
   kinesisEndpoint: string;
   bidEventsStream: string;
-  spendTable: string | undefined;
+  spendTable: string;
   dsps: { id: string; endpoint: string; timeoutMs: number; maxQps: number; seat?: string }[];
   bidderLogs: string;
   bidderPid: number;
@@ -146,6 +146,7 @@ export async function startBidding(options: StartBiddingOptions): Promise<LocalB
     const dealsTable = tableOf(options.tables, 'Deals');
     if (!dealsTable) throw new Error(`no Deals table among ${Object.keys(options.tables).join(', ')}`);
     const spendTable = tableOf(options.tables, 'Spend');
+    if (!spendTable) throw new Error(`no Spend table among ${Object.keys(options.tables).join(', ')}`);
 
     // Redis, kinesalite and the DSP fleet are independent: start them together.
     const [r, k, f] = await Promise.allSettled([
@@ -166,43 +167,38 @@ export async function startBidding(options: StartBiddingOptions): Promise<LocalB
     log(`Redis ${redis.url}, kinesalite ${kinesis.endpoint} (stream ${stream.name}, ${stream.shards} shards), ${fleet.dsps.length} DSPs (${Date.now() - t0} ms)`);
 
     // The spend consumer, fed the way its event source mapping would feed it.
-    let spendCaughtUp: (timeoutMs?: number) => Promise<void> = async () => {};
-    if (spendTable) {
-      const doc = createDocumentClient(localClientConfig(options.dynamodbEndpoint));
-      cleanups.push({ name: 'spend ledger client', fn: () => doc.destroy() });
-      const ledger = new DynamoSpendLedger({ client: doc, tableName: spendTable });
-      const previous = process.env.POWERTOOLS_METRICS_DISABLED;
-      process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-      const metrics = new Metrics({ namespace: 'dealdesk-local', serviceName: 'spend-reconcile' });
-      if (previous === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
-      else process.env.POWERTOOLS_METRICS_DISABLED = previous;
-      const { makeHandler } = await importSpendConsumer(spendTable);
-      const handler = makeHandler({ ledger, logger: new Logger({ serviceName: 'spend-reconcile', logLevel: 'SILENT' }), metrics });
-      const context = {
-        functionName: 'spend-reconcile-local',
-        functionVersion: '$LATEST',
-        awsRequestId: 'local',
-        getRemainingTimeInMillis: () => 60_000,
-      } as unknown as Context;
-      const poller = await pollStream({
-        client: kinesisClient,
-        streamName: stream.name,
-        handler: (event) => handler(event, context),
-        intervalMs: 200,
-        onError: (e) => log(`spend consumer: ${String(e)}`),
-        onDiscard: (records, reason) => log(`spend consumer discarded ${records.length} record(s): ${reason}`),
-      });
-      cleanups.push({
-        name: 'spend poller',
-        fn: async () => {
-          await poller.caughtUp(3_000).catch(() => {});
-          await poller.stop();
-        },
-      });
-      spendCaughtUp = (timeoutMs) => poller.caughtUp(timeoutMs);
-    } else {
-      log('warning: no Spend table in the templates; committed spend is not reconciled locally');
-    }
+    const doc = createDocumentClient(localClientConfig(options.dynamodbEndpoint));
+    cleanups.push({ name: 'spend ledger client', fn: () => doc.destroy() });
+    const ledger = new DynamoSpendLedger({ client: doc, tableName: spendTable });
+    const previous = process.env.POWERTOOLS_METRICS_DISABLED;
+    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+    const metrics = new Metrics({ namespace: 'dealdesk-local', serviceName: 'spend-reconcile' });
+    if (previous === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
+    else process.env.POWERTOOLS_METRICS_DISABLED = previous;
+    const { makeHandler } = await importSpendConsumer(spendTable);
+    const handler = makeHandler({ ledger, logger: new Logger({ serviceName: 'spend-reconcile', logLevel: 'SILENT' }), metrics });
+    const context = {
+      functionName: 'spend-reconcile-local',
+      functionVersion: '$LATEST',
+      awsRequestId: 'local',
+      getRemainingTimeInMillis: () => 60_000,
+    } as unknown as Context;
+    const poller = await pollStream({
+      client: kinesisClient,
+      streamName: stream.name,
+      handler: (event) => handler(event, context),
+      intervalMs: 200,
+      onError: (e) => log(`spend consumer: ${String(e)}`),
+      onDiscard: (records, reason) => log(`spend consumer discarded ${records.length} record(s): ${reason}`),
+    });
+    cleanups.push({
+      name: 'spend poller',
+      fn: async () => {
+        await poller.caughtUp(3_000).catch(() => {});
+        await poller.stop();
+      },
+    });
+    const spendCaughtUp = (timeoutMs?: number) => poller.caughtUp(timeoutMs);
 
     // The bidder, as its container would run it.
     const exchangeKey = `local-${randomBytes(18).toString('base64url')}`;
@@ -223,7 +219,7 @@ export async function startBidding(options: StartBiddingOptions): Promise<LocalB
       NOTICE_BASE_URL: bidderUrl,
       BIDDER_ID: `local-${port}`,
       DEALS_TABLE_NAME: dealsTable,
-      ...(spendTable ? { SPEND_TABLE_NAME: spendTable } : {}),
+      SPEND_TABLE_NAME: spendTable,
       BID_EVENTS_STREAM: stream.name,
       REDIS_HOST: '127.0.0.1',
       REDIS_PORT: String(redis.port),

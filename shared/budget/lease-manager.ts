@@ -104,6 +104,8 @@ export class LeaseManager {
   private readonly commitAttempts: number;
   private readonly preInitMs: number;
   private readonly preInitialised = new Set<string>();
+  /** Campaign-day → when this manager first saw it uninitialised, since it last saw it initialised. */
+  private readonly lostSince = new Map<string, number>();
   private readonly dayInfo = new Map<string, { info: DayInfo | undefined; at: number }>();
   private readonly lowWater = new Map<string, Nanos>();
   private timer: NodeJS.Timeout | undefined;
@@ -361,6 +363,7 @@ export class LeaseManager {
         await this.initialise(plan.campaignId, day, campaignDay, now);
         outcome = await this.options.allocator.grantLease(request);
       }
+      if (outcome.status !== 'uninitialised') this.lostSince.delete(campaignDay);
       this.reachable = true;
       if (outcome.status === 'granted') {
         if (this.local.addGrant(plan.campaignId, outcome.lease)) {
@@ -383,9 +386,17 @@ export class LeaseManager {
    * together hold at most what was released minus what is known committed. That amount is held.
    */
   private async initialise(campaignId: string, day: string, campaignDay: string, now: number): Promise<void> {
-    // A day that has started may have had commits the lost state accepted: the source must cover them
-    // (consumer watermark past now), else no state and no grant yet. A day not started had none.
-    const context = now >= dayStartUtc(day) ? { stateLostBy: now } : {};
+    // A day that has started may have had commits the lost state accepted, all before this manager
+    // first saw it missing: the source must cover them (consumer watermark past that moment), else no
+    // state and no grant yet. The moment is kept across retries, or a lagging ledger would never catch
+    // up with a target that moves with the clock. A day not started had no commits.
+    let context = {};
+    if (now >= dayStartUtc(day)) {
+      const since = this.lostSince.get(campaignDay) ?? now;
+      if (this.lostSince.size > 10_000) this.lostSince.clear(); // campaigns that stopped while waiting
+      this.lostSince.set(campaignDay, since);
+      context = { stateLostBy: since };
+    }
     let budget;
     try {
       budget = await this.options.source.load({ campaignId, day }, context);
@@ -399,7 +410,8 @@ export class LeaseManager {
     if (!info) return;
     const released = releasedAt(info.dailyBudget, info.pacing, info.dayStart, now, info.dayEnd - info.dayStart);
     const committed = Math.min(budget.committed, info.dailyBudget);
-    const outstanding = Math.max(0, released - committed);
+    // A day no allocator held before has no leases out: nothing to hold.
+    const outstanding = budget.neverHeld ? 0 : Math.max(0, released - committed);
     const holdUntil = now + this.leaseTtlMs + this.graceMs + this.skewMs;
     const result = await this.options.allocator.initCampaignDay({
       campaignDay,
@@ -410,6 +422,7 @@ export class LeaseManager {
       dayEnd: info.dayEnd,
       now,
     });
+    this.lostSince.delete(campaignDay);
     if (result.status === 'initialised') this.emit({ type: 'initialised', campaignId, campaignDay, committed, outstanding });
   }
 

@@ -1,11 +1,12 @@
 /**
- * BudgetSource over the SpendLedger (DynamoDB, fed by the spend reconciler) and a lookup of the
- * campaign's daily budget and pacing (the bidder's line items). This is what a Redis allocator is
- * rebuilt from after it lost its state: the ledger must be caught up to the moment of the loss
- * (see docs/budget-leases.md, "Restart").
+ * BudgetSource over the SpendLedger (DynamoDB, fed by the spend consumer) and a lookup of the
+ * campaign's daily budget and pacing (the bidder's line items). A Redis allocator's campaign-day is
+ * initialised from here: at its first opening, and again whenever Redis lost its state (see
+ * docs/budget-leases.md, "Restart").
  */
 import type { PacingMode } from '../domain/campaign/campaign.js';
-import type { SpendLedger } from '../ports/spend-ledger.js';
+import type { BudgetLedger } from '../ports/spend-ledger.js';
+import type { StreamShards } from '../ports/stream-shards.js';
 import type { CampaignDay } from './campaign-day.js';
 import { LedgerBehindError, type BudgetSource, type CampaignDayBudget, type LoadContext } from './ports.js';
 import type { Nanos } from './units.js';
@@ -15,6 +16,10 @@ export type CampaignBudgetLookup = (
 ) => { dailyBudget: Nanos; pacing: PacingMode } | undefined | Promise<{ dailyBudget: Nanos; pacing: PacingMode } | undefined>;
 
 export interface LedgerSourceOptions {
+  /** The bid-event stream's open shards: the consumer watermark must cover every one. */
+  shards: StreamShards;
+  /** Who opens campaign-days (the bidder id): kept on the opening for audit. */
+  openedBy: string;
   /**
    * How far past the loss the consumer watermark must be, ms: 2 × the bidders' clock skew plus the
    * longest a bill event may take from its event time to the stream (publisher buffering and retries).
@@ -26,29 +31,44 @@ export interface LedgerSourceOptions {
 export const DEFAULT_LEDGER_MARGIN_MS = 30_000;
 
 /**
- * A rebuild (`context.stateLostBy` set) only answers once the consumer watermark
- * (`ledger.coveredUntil()`, the minimum over the stream's shards of the newest event time recorded)
- * is ≥ stateLostBy + margin; before that it throws LedgerBehindError. A ledger without a watermark
- * never proves coverage: rebuilds fail closed.
+ * An initialisation (`context` given) first opens the campaign-day in the ledger (`openCampaignDay`),
+ * so the opening is durable before the allocator can grant anything for the day. Then, for a day that
+ * has started
+ * (`context.stateLostBy` set):
+ *   - `opened` (this caller opened it) and no spend recorded: no allocator ever held the day, so
+ *     nothing was committed: start from 0 at once.
+ *   - `already_open`: the allocator had the day and lost it. Answer only once the consumer watermark
+ *     (minimum over the open shards) is ≥ stateLostBy + margin, else throw LedgerBehindError (the
+ *     caller grants nothing and asks again: fail closed).
  */
-export function budgetSourceFromLedger(ledger: SpendLedger, lookup: CampaignBudgetLookup, options: LedgerSourceOptions = {}): BudgetSource {
+export function budgetSourceFromLedger(ledger: BudgetLedger, lookup: CampaignBudgetLookup, options: LedgerSourceOptions): BudgetSource {
   const marginMs = options.marginMs ?? DEFAULT_LEDGER_MARGIN_MS;
+  const requireCoverage = async (cd: CampaignDay, stateLostBy: number) => {
+    const shards = await options.shards.openShards();
+    const covered = await ledger.coveredUntil(shards.map((s) => s.key));
+    const needed = stateLostBy + marginMs;
+    if (covered === undefined || covered < needed) {
+      throw new LedgerBehindError(
+        `spend ledger covers until ${covered === undefined ? 'nothing' : new Date(covered).toISOString()}, rebuild of ${cd.campaignId}/${cd.day} needs ${new Date(needed).toISOString()}`,
+      );
+    }
+  };
   return {
     async load(cd: CampaignDay, context?: LoadContext): Promise<CampaignDayBudget | undefined> {
       const campaign = await lookup(cd.campaignId);
       if (!campaign) return undefined;
-      if (context?.stateLostBy !== undefined) {
-        const covered = ledger.coveredUntil ? await ledger.coveredUntil() : undefined;
-        const needed = context.stateLostBy + marginMs;
-        if (covered === undefined || covered < needed) {
-          throw new LedgerBehindError(
-            `spend ledger covers until ${covered === undefined ? 'nothing' : new Date(covered).toISOString()}, rebuild of ${cd.campaignId}/${cd.day} needs ${new Date(needed).toISOString()}`,
-          );
-        }
+      // Without a context this is a budget lookup, not an initialisation: nothing to open.
+      const opening = context ? await ledger.openCampaignDay(cd.campaignId, cd.day, options.openedBy) : undefined;
+      const budget = async () => ({ dailyBudget: campaign.dailyBudget, pacing: campaign.pacing, committed: (await ledger.getSpend(cd.campaignId, cd.day)).amountNanos });
+      if (context?.stateLostBy === undefined) return budget();
+      if (opening === 'opened') {
+        const fresh = await budget();
+        // Spend recorded for a day nobody opened was committed before openings existed: not fresh.
+        if (fresh.committed === 0) return { ...fresh, neverHeld: true };
       }
+      await requireCoverage(cd, context.stateLostBy);
       // Read after the watermark: the spend it covers was written before it.
-      const spend = await ledger.getSpend(cd.campaignId, cd.day);
-      return { dailyBudget: campaign.dailyBudget, pacing: campaign.pacing, committed: spend.amountNanos };
+      return budget();
     },
   };
 }

@@ -164,6 +164,11 @@ export interface CampaignDayBudget {
    * re-initialisation after a Redis restart could over-grant by the missing amount.
    */
   committed: Nanos;
+  /**
+   * True when no allocator can have held this campaign-day before (its first opening): no lease of
+   * it is out anywhere, so the initialisation needs no restart hold and the day spends at once.
+   */
+  neverHeld?: boolean;
 }
 
 export interface LoadContext {
@@ -185,6 +190,9 @@ export class LedgerBehindError extends Error {
 }
 
 export interface BudgetSource {
-  /** undefined: the campaign does not spend that day (not active, unknown). */
+  /**
+   * undefined: the campaign does not spend that day (not active, unknown). `context` is given when the
+   * caller initialises the allocator's campaign-day with the answer; without it this is a budget lookup.
+   */
   load(campaignDay: CampaignDay, context?: LoadContext): Promise<CampaignDayBudget | undefined>;
 }

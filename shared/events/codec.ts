@@ -25,6 +25,7 @@ export const eventIds = {
   win: (bidId: string) => `win:${bidId}`,
   bill: (bidId: string) => `bill:${bidId}`,
   loss: (bidId: string) => `loss:${bidId}`,
+  heartbeat: (bidderId: string, shardId: string, atMs: number) => `heartbeat:${bidderId}:${shardId}:${atMs}`,
 } as const;
 
 /**
@@ -33,8 +34,15 @@ export const eventIds = {
  * hot key. Truncated to Kinesis' 256-character limit.
  */
 export function partitionKeyOf(event: BidderEvent): string {
+  // A heartbeat's shard is chosen by its ExplicitHashKey; the partition key is then only a label.
+  if (event.type === 'stream.heartbeat') return `heartbeat:${event.shardId}`.slice(0, MAX_PARTITION_KEY_LENGTH);
   const key = event.advertiser || ('auctionId' in event ? event.auctionId : undefined) || event.eventId;
   return key.length > MAX_PARTITION_KEY_LENGTH ? key.slice(0, MAX_PARTITION_KEY_LENGTH) : key;
+}
+
+/** The explicit hash key that pins an event to one shard (heartbeats only); undefined: hash the partition key. */
+export function explicitHashKeyOf(event: BidderEvent): string | undefined {
+  return event.type === 'stream.heartbeat' ? event.hashKey : undefined;
 }
 
 const encoder = new TextEncoder();
@@ -57,7 +65,7 @@ const id = z.string().min(1).max(1024);
 const envelope = z.object({
   schemaVersion: z.literal(EVENT_SCHEMA_VERSION),
   eventId: id,
-  type: z.enum(['auction', 'notice.win', 'notice.bill', 'notice.loss']),
+  type: z.enum(['auction', 'notice.win', 'notice.bill', 'notice.loss', 'stream.heartbeat']),
   at: isoUtc,
   advertiser: z.string().min(1).optional(),
 });

@@ -18,7 +18,7 @@
 
 export const EVENT_SCHEMA_VERSION = 1 as const;
 
-export type EventType = 'auction' | 'notice.win' | 'notice.bill' | 'notice.loss';
+export type EventType = 'auction' | 'notice.win' | 'notice.bill' | 'notice.loss' | 'stream.heartbeat';
 
 interface EventBase {
   schemaVersion: typeof EVENT_SCHEMA_VERSION;
@@ -186,4 +186,18 @@ export interface LossNoticeEvent extends NoticeBase {
 }
 
 export type NoticeEvent = WinNoticeEvent | BillNoticeEvent | LossNoticeEvent;
-export type BidderEvent = AuctionEvent | NoticeEvent;
+
+/**
+ * A bidder task's periodic record on one shard (sent with that shard's starting hash key). It carries
+ * nothing but its time: it keeps the spend consumer's per-shard watermark moving on shards no
+ * advertiser's events land on, so a budget rebuild after a Redis loss can prove the ledger caught up
+ * (docs/budget-leases.md, "Restart").
+ */
+export interface StreamHeartbeatEvent extends EventBase {
+  type: 'stream.heartbeat';
+  shardId: string;
+  /** The shard's starting hash key (decimal): the record's ExplicitHashKey. */
+  hashKey: string;
+}
+
+export type BidderEvent = AuctionEvent | NoticeEvent | StreamHeartbeatEvent;

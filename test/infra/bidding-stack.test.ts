@@ -387,6 +387,13 @@ describe('bid events and spend reconciliation', () => {
     expect(Object.keys(plain.template.toJSON().Outputs)).toEqual(expect.arrayContaining(['BidderUrl', 'BidEventsStreamName']));
   });
 
+  it('rolls new bidder tasks out only after the spend consumer is updated (it must know every event type they publish)', () => {
+    const [[serviceId, service]] = [ofType(plain, 'AWS::ECS::Service')[0]!];
+    const consumerId = ofType(plain, 'AWS::Lambda::Function').find(([id]) => id.startsWith('SpendReconcile'))![0];
+    expect(serviceId).toBeTruthy();
+    expect(service.DependsOn).toEqual(expect.arrayContaining([consumerId]));
+  });
+
   it('consumes them with partial batch failures, bisection, bounded retries and an SQS DLQ', () => {
     const esm = one(plain, 'AWS::Lambda::EventSourceMapping');
     expect(esm.Properties).toMatchObject({
@@ -431,13 +438,22 @@ describe('task role (least privilege)', () => {
     expect(text).toContain(dealsId);
     for (const index of Object.keys(DEALS_INDEXES)) expect(text).toContain(`/index/${index}`);
     expect(text).not.toContain('index/*');
-    // GetItem on the spend table as well (budgets rebuilt after a Redis loss), still no writes.
+    // On the spend table: reads (totals, consumer watermarks), and UpdateItem only for a campaign-day's
+    // opening attributes, so a bidder can never change recorded spend or a watermark.
     const spendId = regional.data.getLogicalId(regional.data.spendTable.node.defaultChild as CfnElement);
     const onSpend = statementsOfRole(regional, taskRoleId(regional)).filter((s) => JSON.stringify(s.Resource).includes(spendId));
-    expect(onSpend.flatMap(actionsOf)).toEqual(['dynamodb:GetItem']);
+    expect(onSpend.flatMap(actionsOf).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    const update = onSpend.find((s) => actionsOf(s).includes('dynamodb:UpdateItem'))!;
+    expect(actionsOf(update)).toEqual(['dynamodb:UpdateItem']);
+    expect(update.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'openedAt', 'openedBy'] },
+      StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+    });
     for (const b of [plain, regional]) {
       const all = statementsOfRole(b, taskRoleId(b)).flatMap(actionsOf);
-      expect(all.filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite|PartiQL|TransactWrite)/.test(a))).toEqual([]);
+      expect(all.filter((a) => /^dynamodb:(Put|Delete|BatchWrite|PartiQL|TransactWrite)/.test(a))).toEqual([]);
+      const updates = statementsOfRole(b, taskRoleId(b)).filter((s) => actionsOf(s).includes('dynamodb:UpdateItem'));
+      expect(updates.every((s) => JSON.stringify(s.Condition ?? {}).includes('dynamodb:Attributes'))).toBe(true);
     }
   });
 
@@ -445,7 +461,7 @@ describe('task role (least privilege)', () => {
     const statements = statementsOfRole(plain, taskRoleId(plain));
     const streamId = ofType(plain, 'AWS::Kinesis::Stream')[0]![0];
     const kinesis = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('kinesis:')));
-    expect(kinesis).toEqual([expect.objectContaining({ Action: 'kinesis:PutRecords', Resource: { 'Fn::GetAtt': [streamId, 'Arn'] } })]);
+    expect(kinesis).toEqual([expect.objectContaining({ Action: ['kinesis:PutRecords', 'kinesis:ListShards'], Resource: { 'Fn::GetAtt': [streamId, 'Arn'] } })]);
     const secrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
     expect(secrets).toHaveLength(3);
     const secretIds = ofType(plain, 'AWS::SecretsManager::Secret').map(([id]) => id);
@@ -475,6 +491,7 @@ describe('alarms', () => {
     expect(byMetric(plain, 'DspBreakerOpen')).toHaveLength(1);
     expect(byMetric(plain, 'Overspend')).toEqual([expect.objectContaining({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', Statistic: 'Sum' })]);
     expect(byMetric(plain, 'EventBufferDrops')).toEqual([expect.objectContaining({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' })]);
+    expect(byMetric(plain, 'RebuildWaitingForLedger')).toEqual([expect.objectContaining({ Threshold: 0, EvaluationPeriods: 5, DatapointsToAlarm: 5 })]);
   });
 
   it('watch the ALB target 5xx and the consumer DLQ depth', () => {

@@ -2,7 +2,8 @@
  * SpendLedger on DynamoDB: committed spend per campaign-day, counted exactly once per event id.
  *
  * Items (spend table, pk/sk strings; docs/data-model.md):
- *   total   pk CAMPAIGN#<campaignId>  sk DAY#<yyyy-mm-dd>   amountNanos (N), events (N), campaignId, day, updatedAt
+ *   total   pk CAMPAIGN#<campaignId>  sk DAY#<yyyy-mm-dd>   amountNanos (N), events (N), campaignId, day, updatedAt;
+ *           openedAt, openedBy once a bidder opened the day in its allocator (openCampaignDay)
  *   marker  pk CAMPAIGN#<campaignId>  sk EVENT#<eventId>    amountNanos, day, recordedAt, expiresAt (TTL)
  *   watermark pk CONSUMER#spend       sk SHARD#<shardId>    watermarkMs (N), updatedAt — newest event time
  *           the consumer has recorded through, per stream shard (monotonic conditional update)
@@ -20,8 +21,8 @@
  * Markers expire (TTL `expiresAt`, default 35 days) to keep the table small; that must stay longer than
  * the event stream's retention plus the consumer's retry window, or a very late replay could count twice.
  */
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CampaignDaySpend, RecordSpendResult, SpendEntry, SpendLedger } from '../../ports/spend-ledger.js';
+import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CampaignDayOpening, CampaignDaySpend, RecordSpendResult, SpendEntry, SpendLedger } from '../../ports/spend-ledger.js';
 
 export const SPEND_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const SPEND_TTL_ATTRIBUTE = 'expiresAt';
@@ -33,6 +34,12 @@ export const spendKeys = {
   consumer: 'CONSUMER#spend',
   shard: (shard: string) => `SHARD#${shard}`,
 } as const;
+
+/**
+ * Every attribute openCampaignDay's UpdateItem names (keys included): the bidders' IAM policy allows
+ * UpdateItem on the spend table for these only (infra/stacks/bidding-stack.ts).
+ */
+export const CAMPAIGN_DAY_OPENING_ATTRIBUTES = ['pk', 'sk', 'openedAt', 'openedBy'] as const;
 
 /** Actions per TransactWriteItems in DynamoDB (markers + the total's update). */
 export const MAX_TRANSACT_ITEMS = 100;
@@ -152,26 +159,46 @@ export class DynamoSpendLedger implements SpendLedger {
     }
   }
 
-  async coveredUntil(): Promise<number | undefined> {
-    let min: number | undefined;
-    let start: Record<string, unknown> | undefined;
-    do {
+  async coveredUntil(shards: readonly string[]): Promise<number | undefined> {
+    const watermarks = new Map<string, number>();
+    let keys: Record<string, unknown>[] = [...new Set(shards)].map((shard) => ({ pk: spendKeys.consumer, sk: spendKeys.shard(shard) }));
+    const wanted = keys.length;
+    for (let retries = 0; keys.length > 0; ) {
+      const batch = keys.slice(0, 100);
       const out = await this.client.send(
-        new QueryCommand({
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: batch, ConsistentRead: true, ProjectionExpression: 'sk, watermarkMs' } } }),
+      );
+      for (const item of out.Responses?.[this.tableName] ?? []) watermarks.set(String(item.sk), Number(item.watermarkMs));
+      const unprocessed = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      keys = [...keys.slice(100), ...unprocessed];
+      if (unprocessed.length > 0) {
+        if (++retries >= 10) throw new Error('coveredUntil: DynamoDB left keys unprocessed after 10 retries');
+        await sleep(20 * 2 ** retries);
+      }
+    }
+    // A shard without a watermark proves nothing: its unread records may hold bills.
+    if (wanted === 0 || watermarks.size < wanted) return undefined;
+    const values = [...watermarks.values()];
+    return values.some((t) => !Number.isFinite(t)) ? undefined : Math.min(...values);
+  }
+
+  async openCampaignDay(campaignId: string, day: string, openedBy: string): Promise<CampaignDayOpening> {
+    if (!DAY.test(day)) throw new RangeError(`day must be YYYY-MM-DD, got ${day}`);
+    try {
+      await this.client.send(
+        new UpdateCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': spendKeys.consumer },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
+          Key: { pk: spendKeys.pk(campaignId), sk: spendKeys.day(day) },
+          UpdateExpression: 'SET openedAt = :now, openedBy = :by',
+          ConditionExpression: 'attribute_not_exists(openedAt)',
+          ExpressionAttributeValues: { ':now': this.clock().toISOString(), ':by': openedBy },
         }),
       );
-      for (const item of out.Items ?? []) {
-        const t = Number(item.watermarkMs);
-        if (Number.isFinite(t)) min = min === undefined ? t : Math.min(min, t);
-      }
-      start = out.LastEvaluatedKey as Record<string, unknown> | undefined;
-    } while (start);
-    return min;
+      return 'opened';
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') return 'already_open';
+      throw err;
+    }
   }
 
   /** One campaign-day, ≤ 99 events: commits the ones not recorded before, exactly once. */

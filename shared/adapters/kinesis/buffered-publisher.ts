@@ -21,7 +21,7 @@
  * idempotent per event id).
  */
 import { PutRecordsCommand, type PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
-import { encodeEvent, partitionKeyOf } from '../../events/codec.js';
+import { encodeEvent, explicitHashKeyOf, partitionKeyOf } from '../../events/codec.js';
 import type { BidderEvent } from '../../events/types.js';
 import type { EventSink } from '../../ports/event-sink.js';
 
@@ -87,6 +87,8 @@ interface Pending {
   event: BidderEvent;
   data?: Uint8Array;
   key?: string;
+  /** Pins the record to one shard (heartbeats). */
+  hashKey?: string;
   bytes: number;
   attempts: number;
   readyAt: number;
@@ -288,6 +290,7 @@ export class BufferedEventPublisher implements EventSink {
       if (key.length === 0 || bytes > KINESIS_LIMITS.maxBytesPerRecord) throw new Error(`record of ${bytes} bytes (key "${key}") cannot be sent`);
       record.data = data;
       record.key = key;
+      record.hashKey = explicitHashKeyOf(record.event);
       record.bytes = bytes;
       return true;
     } catch (err) {
@@ -304,7 +307,7 @@ export class BufferedEventPublisher implements EventSink {
     const failed: Pending[] = [];
     try {
       const out = await this.client.send(
-        new PutRecordsCommand({ ...this.target, Records: batch.map((r) => ({ Data: r.data!, PartitionKey: r.key! })) }),
+        new PutRecordsCommand({ ...this.target, Records: batch.map((r) => ({ Data: r.data!, PartitionKey: r.key!, ...(r.hashKey ? { ExplicitHashKey: r.hashKey } : {}) })) }),
       );
       const results = out.Records ?? [];
       batch.forEach((record, i) => {

@@ -1,2 +1,3 @@
 export * from './client.js';
 export * from './buffered-publisher.js';
+export * from './stream-shards.js';

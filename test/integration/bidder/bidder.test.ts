@@ -87,7 +87,7 @@ async function events(): Promise<BidderEvent[]> {
 
 beforeAll(async () => {
   await seedTable(ddb.doc, ddb.tables.deals);
-  h = await startHarness(ddb.endpoint, ddb.tables.deals);
+  h = await startHarness(ddb.endpoint, ddb.tables);
 }, 60_000);
 
 afterAll(async () => {

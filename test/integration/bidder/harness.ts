@@ -7,9 +7,6 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { campaignToItem, dealToItem } from '../../../shared/adapters/dynamodb/items.js';
 import type { Campaign } from '../../../shared/domain/campaign/campaign.js';
 import type { Deal } from '../../../shared/domain/deal/deal.js';
-import { connectBudgetRedis, createBudgetRedis } from '../../../shared/adapters/redis/client.js';
-import { RedisBudgetAllocator } from '../../../shared/adapters/redis/redis-allocator.js';
-import { dayEndUtc } from '../../../shared/budget/campaign-day.js';
 import { startBidder, type RunningBidder } from '../../../bidder/app.js';
 import { EmfMetrics } from '../../../bidder/metrics.js';
 import { loadConfig } from '../../../bidder/config.js';
@@ -88,28 +85,6 @@ export async function seedTable(doc: DynamoDBDocumentClient, table: string): Pro
   return seeded;
 }
 
-/**
- * Initialises today's campaign-day in Redis as the lease manager's pre-midnight pass would have (nothing
- * committed, nothing outstanding). Without it the first start of a day is treated like a Redis loss and
- * everything released so far is held for one lease lifetime + grace (see shared/budget/lease-manager.ts).
- */
-export async function preInitialise(url: string, campaignId = CAMPAIGN_ID, dailyBudgetNanos = 500_000_000_000): Promise<void> {
-  const client = createBudgetRedis(url);
-  await connectBudgetRedis(client);
-  const now = Date.now();
-  const day = today();
-  await new RedisBudgetAllocator(client).initCampaignDay({
-    campaignDay: `${campaignId}/${day}`,
-    dailyBudget: dailyBudgetNanos,
-    committed: 0,
-    outstanding: 0,
-    holdUntil: now,
-    dayEnd: dayEndUtc(day),
-    now,
-  });
-  client.disconnect();
-}
-
 export interface Harness {
   bidder: RunningBidder;
   /** Another bidder task on the same Redis, Kinesis and DSPs (another task behind the load balancer). */
@@ -123,9 +98,8 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(ddbEndpoint: string, dealsTable: string, env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(ddbEndpoint: string, tables: { deals: string; spend: string }, env: Record<string, string> = {}): Promise<Harness> {
   const redis = await startRedis({ port: 0 });
-  await preInitialise(redis.url);
   const kinesis = await startKinesalite({ port: 0 });
   const kinesisClient = localKinesisClient(kinesis.endpoint);
   const streamName = 'bid-events-test';
@@ -144,7 +118,8 @@ export async function startHarness(ddbEndpoint: string, dealsTable: string, env:
   const configOf = (extra: Record<string, string>) => loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
-    DEALS_TABLE_NAME: dealsTable,
+    DEALS_TABLE_NAME: tables.deals,
+    SPEND_TABLE_NAME: tables.spend,
     BID_EVENTS_STREAM: streamName,
     REDIS_HOST: '127.0.0.1',
     REDIS_PORT: String(redis.port),

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type LocalRedis } from '../../../local/redis/launch.js';
 import { ensureStream, localKinesisClient, startKinesalite, type LocalKinesis } from '../../../local/kinesis/launch.js';
 import { useDynamoDbLocal } from '../../support/dynamodb-local.js';
-import { EXCHANGE_KEY, preInitialise, seedTable } from './harness.js';
+import { EXCHANGE_KEY, seedTable } from './harness.js';
 
 const MAIN = new URL('../../../bidder/main.ts', import.meta.url).pathname;
 
@@ -33,6 +33,7 @@ describe('bidder/main.ts', () => {
     const { code, stderr } = await run({});
     expect(code).toBe(1);
     expect(stderr).toMatch(/DEALS_TABLE_NAME is required/);
+    expect(stderr).toMatch(/SPEND_TABLE_NAME is required/);
     expect(stderr).toMatch(/EXCHANGE_KEYS is required/);
     expect(stderr).toMatch(/REDIS_HOST is required/);
   });
@@ -44,7 +45,6 @@ describe('bidder/main.ts', () => {
     beforeAll(async () => {
       await seedTable(ddb.doc, ddb.tables.deals);
       redis = await startRedis({ port: 0 });
-      await preInitialise(redis.url);
       kinesis = await startKinesalite({ port: 0 });
       const kc = localKinesisClient(kinesis.endpoint);
       await ensureStream(kc, 'main-test', 1);
@@ -68,6 +68,7 @@ describe('bidder/main.ts', () => {
           PORT: String(port),
           HOST: '127.0.0.1',
           DEALS_TABLE_NAME: ddb.tables.deals,
+          SPEND_TABLE_NAME: ddb.tables.spend,
           BID_EVENTS_STREAM: 'main-test',
           REDIS_HOST: '127.0.0.1',
           REDIS_PORT: String(redis.port),

@@ -21,7 +21,7 @@ const counts = new Map<string, number>();
 
 beforeAll(async () => {
   await seedTable(ddb.doc, ddb.tables.deals);
-  h = await startHarness(ddb.endpoint, ddb.tables.deals, { NOTICE_SIGNING_KEY: KEY, RESERVATION_TTL_MS: '1500', BIDDER_ID: 'task-a' });
+  h = await startHarness(ddb.endpoint, ddb.tables, { NOTICE_SIGNING_KEY: KEY, RESERVATION_TTL_MS: '1500', BIDDER_ID: 'task-a' });
   b = await h.startAnotherBidder({ BIDDER_ID: 'task-b' });
   const count = b.bidder.metrics.count.bind(b.bidder.metrics);
   b.bidder.metrics.count = (name: string, value?: number, ...rest: never[]) => {

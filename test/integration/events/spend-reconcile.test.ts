@@ -17,11 +17,14 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../../functions/spend/reconcile.js';
 import { DynamoSpendLedger } from '../../../shared/adapters/dynamodb/spend-ledger.js';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { StreamHeartbeat } from '../../../bidder/stream-heartbeat.js';
 import { BufferedEventPublisher } from '../../../shared/adapters/kinesis/buffered-publisher.js';
-import { encodeEvent, type BidderEvent } from '../../../shared/events/index.js';
+import { KinesisStreamShards } from '../../../shared/adapters/kinesis/stream-shards.js';
+import { decodeBase64Event, encodeEvent, type BidderEvent } from '../../../shared/events/index.js';
 import type { SpendEntry } from '../../../shared/ports/spend-ledger.js';
 import { DataStack } from '../../../infra/stacks/data-stack.js';
-import { ensureStream, localKinesisClient, pollStream, startKinesalite } from '../../../local/kinesis/launch.js';
+import { ensureStream, localKinesisClient, pollStream, readStream, startKinesalite } from '../../../local/kinesis/launch.js';
 import { useDynamoDbLocal } from '../../support/dynamodb-local.js';
 import { auctionEvent, billEvent, lossEvent } from '../../unit/events/fixtures.js';
 
@@ -215,7 +218,24 @@ describe('consumer watermark on DynamoDB Local', () => {
     // Assess
     expect((await watermarkOf(a))?.watermarkMs).toBe(2_000);
     expect((await watermarkOf(b))?.watermarkMs).toBe(1_500);
-    expect(await ledger.coveredUntil()).toBeLessThanOrEqual(1_500);
+    expect(await ledger.coveredUntil([a, b])).toBe(1_500);
+    expect(await ledger.coveredUntil([a])).toBe(2_000);
+    expect(await ledger.coveredUntil([a, b, `shard-never-${uid()}`])).toBeUndefined(); // an unread shard proves nothing
+    expect(await ledger.coveredUntil([])).toBeUndefined();
+  });
+
+  it('openCampaignDay: exactly one opener among concurrent callers; spend recorded later keeps the opening', async () => {
+    // Prepare
+    const { ledger } = consumer();
+    const campaignId = `cmp-${uid()}`;
+    // Act
+    const openings = await Promise.all(Array.from({ length: 8 }, (_, i) => ledger.openCampaignDay(campaignId, '2026-11-22', `bidder-${i}`)));
+    await ledger.recordSpend([{ campaignId, day: '2026-11-22', amountNanos: 7, eventId: `bill:${uid()}` }]);
+    // Assess
+    expect(openings.filter((o) => o === 'opened')).toHaveLength(1);
+    expect(await ledger.openCampaignDay(campaignId, '2026-11-22', 'bidder-x')).toBe('already_open');
+    const item = (await ddb.doc.send(new GetCommand({ TableName: spendTable, Key: { pk: `CAMPAIGN#${campaignId}`, sk: 'DAY#2026-11-22' }, ConsistentRead: true }))).Item;
+    expect(item).toMatchObject({ openedBy: expect.stringMatching(/^bidder-\d$/), amountNanos: 7, events: 1 });
   });
 
   it('the handler advances the shard watermark to the newest event time before the first failed record', async () => {
@@ -243,8 +263,65 @@ describe('consumer watermark on DynamoDB Local', () => {
     // Assess
     expect(r1.batchItemFailures).toEqual([]);
     expect(r2.batchItemFailures).toHaveLength(1);
-    expect((await watermarkOf(okShard))?.watermarkMs).toBe(Date.parse(t(5)));
-    expect((await watermarkOf(badShard))?.watermarkMs).toBe(Date.parse(t(10)));
+    // Keyed by stream and shard: Kinesis reuses shard ids across streams.
+    expect((await watermarkOf(`bid-events/${okShard}`))?.watermarkMs).toBe(Date.parse(t(5)));
+    expect((await watermarkOf(`bid-events/${badShard}`))?.watermarkMs).toBe(Date.parse(t(10)));
+    expect(await watermarkOf(okShard)).toBeUndefined();
     expect(await ledger.getSpend(c1, day)).toMatchObject({ amountNanos: 200, events: 2 });
   });
 });
+
+describe('stream heartbeats keep every shard watermark moving', () => {
+  it('one heartbeat per open shard lands on that shard, and the consumer then covers the whole stream', async () => {
+    // Prepare: a 3-shard stream on which the only other events share one advertiser (so one shard).
+    const kinesis = await startKinesalite();
+    const client = localKinesisClient(kinesis.endpoint);
+    try {
+      const { streamName } = await ensureStream(client, `hb-${uid()}`, 3);
+      const { ledger, handler } = consumer();
+      const shards = new KinesisStreamShards({ client, streamName });
+      const publisher = new BufferedEventPublisher({ client, streamName });
+      for (let i = 0; i < 20; i += 1) publisher.publish(auctionEvent({ advertiser: 'only.example' }));
+      await publisher.flush();
+      const open = (await shards.openShards()).map((s) => s.key);
+      const beforeHeartbeats = await consumeAll(client, streamName, handler);
+      const withoutHeartbeats = await ledger.coveredUntil(open);
+      // Act
+      const heartbeat = new StreamHeartbeat({ shards, events: publisher, bidderId: 'task-1', intervalMs: 60_000 });
+      const sent = await heartbeat.beat();
+      await publisher.close();
+      const records = await readStream(client, streamName);
+      await consumeAll(client, streamName, handler);
+      // Assess
+      expect(open).toHaveLength(3);
+      expect(beforeHeartbeats).toBeGreaterThan(0);
+      expect(withoutHeartbeats).toBeUndefined(); // two shards never saw a record: nothing proven
+      expect(sent).toBe(3);
+      const beats = records.map((r) => ({ shard: r.eventID.split(':')[0], event: decodeBase64Event(r.kinesis.data) })).filter((r) => r.event.type === 'stream.heartbeat');
+      expect(beats.map((b) => `${streamName}/${b.shard}`).sort()).toEqual([...open].sort());
+      for (const b of beats) expect(b.event).toMatchObject({ shardId: b.shard });
+      const covered = await ledger.coveredUntil(open);
+      expect(covered).toBeGreaterThan(Date.now() - 60_000);
+    } finally {
+      client.destroy();
+      await kinesis.stop();
+    }
+  });
+});
+
+/** Runs the consumer over everything on the stream so far (as its event source mapping would); the number of records. */
+async function consumeAll(client: KinesisClient, streamName: string, handler: ReturnType<typeof consumer>['handler']): Promise<number> {
+  let records = 0;
+  const poller = await pollStream({
+    client,
+    streamName,
+    handler: async (e) => {
+      records += e.Records.length;
+      return handler(e, context);
+    },
+    intervalMs: 20,
+  });
+  await poller.caughtUp(20_000);
+  await poller.stop();
+  return records;
+}

@@ -4,6 +4,7 @@ import { EmfMetrics } from '../../../bidder/metrics.js';
 
 const base = {
   DEALS_TABLE_NAME: 'deals',
+  SPEND_TABLE_NAME: 'spend',
   BID_EVENTS_STREAM: 'events',
   REDIS_HOST: 'redis.internal',
   EXCHANGE_KEYS: JSON.stringify({ exA: 'aaaaaaaaaaaaaaaaaaaa' }),

@@ -1,57 +1,63 @@
 /**
  * A Redis loss while the spend consumer lags: the rebuild must not trust a ledger that has not yet
- * recorded every commit the lost state accepted (docs/budget-leases.md, "Restart").
+ * recorded every commit the lost state accepted; a campaign-day no allocator ever held must not wait
+ * (docs/budget-leases.md, "Restart").
  */
 import { describe, expect, it } from 'vitest';
+import { MemorySpendLedger } from '../../../shared/adapters/memory/memory-spend-ledger.js';
 import { campaignDayId, type CampaignDay } from '../../../shared/budget/campaign-day.js';
 import { budgetSourceFromLedger } from '../../../shared/budget/ledger-source.js';
 import { LeaseManager, type LeaseEvent } from '../../../shared/budget/lease-manager.js';
 import { MemoryBudgetAllocator } from '../../../shared/budget/memory-allocator.js';
 import type { BudgetSource } from '../../../shared/budget/ports.js';
-import type { CampaignDaySpend, RecordSpendResult, SpendEntry, SpendLedger } from '../../../shared/ports/spend-ledger.js';
+import type { SpendEntry } from '../../../shared/ports/spend-ledger.js';
+import type { StreamShards } from '../../../shared/ports/stream-shards.js';
 
 const NOON = Date.UTC(2026, 10, 22, 12);
 const DAY = '2026-11-22';
 const CD = campaignDayId({ campaignId: 'c1', day: DAY });
 const BUDGET = 10_000;
+const SHARDS: StreamShards = { openShards: async () => [{ shardId: 'shard-0', key: 'shard-0', startingHashKey: '0' }] };
 
-/** A spend ledger whose consumer lags: it has recorded only the entries up to `covered` (its watermark). */
-class LaggingLedger implements SpendLedger {
-  readonly entries: { entry: SpendEntry; at: number }[] = [];
-  covered = 0;
+/**
+ * The stream → consumer → ledger path on one shard: a bill reaches the ledger `lagMs` after it
+ * happened, and the shard's watermark trails the clock by the same lag.
+ */
+class LaggingConsumer {
+  readonly ledger = new MemorySpendLedger();
+  lagMs = 0;
+  private stream: { entry: SpendEntry; at: number }[] = [];
   constructor(private readonly clock: { now: number }) {}
-  async recordSpend(entries: readonly SpendEntry[]): Promise<RecordSpendResult> {
-    for (const entry of entries) this.entries.push({ entry, at: this.clock.now });
-    return { recorded: entries.length, duplicates: 0 };
+
+  publish(entry: SpendEntry): void {
+    this.stream.push({ entry, at: this.clock.now });
   }
-  async getSpend(campaignId: string, day: string): Promise<CampaignDaySpend> {
-    const visible = this.entries.filter((e) => e.at <= this.covered && e.entry.campaignId === campaignId && e.entry.day === day);
-    return { campaignId, day, amountNanos: visible.reduce((s, e) => s + e.entry.amountNanos, 0), events: visible.length };
-  }
-  async coveredUntil(): Promise<number | undefined> {
-    return this.covered;
+
+  async consume(): Promise<void> {
+    const until = this.clock.now - this.lagMs;
+    await this.ledger.recordSpend(this.stream.filter((r) => r.at <= until).map((r) => r.entry));
+    this.stream = this.stream.filter((r) => r.at > until);
+    await this.ledger.recordWatermark('shard-0', until);
   }
 }
 
 const lookup = () => ({ dailyBudget: BUDGET, pacing: 'asap' as const });
 
 /** What production had before the watermark: committed spend straight from the ledger. */
-function naiveSource(ledger: SpendLedger): BudgetSource {
+function naiveSource(consumer: LaggingConsumer): BudgetSource {
   return {
     async load(cd: CampaignDay) {
-      return { ...lookup(), committed: (await ledger.getSpend(cd.campaignId, cd.day)).amountNanos };
+      return { ...lookup(), committed: (await consumer.ledger.getSpend(cd.campaignId, cd.day)).amountNanos };
     },
   };
 }
 
-async function scenario(sourceOf: (ledger: LaggingLedger) => BudgetSource) {
-  const clock = { now: NOON };
-  const allocator = new MemoryBudgetAllocator();
-  const ledger = new LaggingLedger(clock);
-  const events: LeaseEvent[] = [];
+const waitingSource = (consumer: LaggingConsumer) => budgetSourceFromLedger(consumer.ledger, lookup, { shards: SHARDS, openedBy: 'b1', marginMs: 1_000 });
+
+function manager(source: BudgetSource, clock: { now: number }, events: LeaseEvent[], allocator = new MemoryBudgetAllocator()) {
   const m = new LeaseManager({
     allocator,
-    source: sourceOf(ledger),
+    source,
     bidderId: 'b1',
     campaigns: () => [{ campaignId: 'c1', leaseAmount: 2_000, lowWaterMark: 500 }],
     clock: () => clock.now,
@@ -61,36 +67,43 @@ async function scenario(sourceOf: (ledger: LaggingLedger) => BudgetSource) {
     commitAttempts: 1,
     onEvent: (e) => events.push(e),
   });
+  return { m, allocator };
+}
+
+async function scenario(sourceOf: (consumer: LaggingConsumer) => BudgetSource) {
+  const clock = { now: NOON };
+  const consumer = new LaggingConsumer(clock);
+  const events: LeaseEvent[] = [];
+  const { m, allocator } = manager(sourceOf(consumer), clock, events);
+  // The day was opened and initialised before midnight (LeaseManager's pre-initialisation).
+  await consumer.ledger.openCampaignDay('c1', DAY, 'b1');
   await allocator.initCampaignDay({ campaignDay: CD, dailyBudget: BUDGET, committed: 0, outstanding: 0, holdUntil: 0, dayEnd: Date.UTC(2026, 10, 23), now: 0 });
   let billable = 0;
   let n = 0;
-  /** Serves excess demand for `ms`: every billable commit goes to the (lagging) ledger. */
+  /** Serves excess demand for `ms`: every billable commit goes onto the stream. */
   const serve = async (ms: number) => {
     const end = clock.now + ms;
     for (; clock.now < end; clock.now += 250) {
+      await consumer.consume();
       await m.refresh();
       while (m.tryReserve('c1', 100, `bid${n}`)) {
         const bidId = `bid${n++}`;
         const report = await m.commit(bidId);
         if (report.billable) {
           billable += 100;
-          await ledger.recordSpend([{ campaignId: 'c1', day: DAY, amountNanos: 100, eventId: `bill:${bidId}` }]);
+          consumer.publish({ campaignId: 'c1', day: DAY, amountNanos: 100, eventId: `bill:${bidId}` });
         }
       }
     }
   };
-  // The consumer keeps up, then Redis loses its state while the consumer lags 30 s.
-  ledger.covered = Number.MAX_SAFE_INTEGER;
-  await serve(20_000);
+  // The consumer runs 30 s behind; part of the budget is spent, then Redis loses its state.
+  consumer.lagMs = 30_000;
+  await serve(500);
   const before = billable;
-  ledger.covered = clock.now - 30_000;
   allocator.lose();
-  // The consumer stays 30 s behind for two minutes, then catches up.
-  for (let t = 0; t < 120_000; t += 1_000) {
-    await serve(1_000);
-    ledger.covered = Math.max(ledger.covered, clock.now - 30_000);
-  }
-  ledger.covered = Number.MAX_SAFE_INTEGER;
+  // Two more minutes 30 s behind, then it catches up.
+  await serve(120_000);
+  consumer.lagMs = 0;
   await serve(30_000);
   return { before, billable, state: await allocator.state(CD), events };
 }
@@ -98,29 +111,86 @@ async function scenario(sourceOf: (ledger: LaggingLedger) => BudgetSource) {
 describe('rebuild after a Redis loss while the spend consumer lags', () => {
   it('without waiting for the consumer, the rebuilt allocator over-grants by the lag', async () => {
     const r = await scenario(naiveSource);
-    expect(r.before).toBe(BUDGET); // the whole budget was spent before the loss
+    expect(r.before).toBeGreaterThan(0);
+    expect(r.before).toBeLessThan(BUDGET);
     expect(r.billable).toBeGreaterThan(BUDGET);
   });
 
-  it('waiting for the watermark: no grant until the ledger covers the loss, and spend never exceeds the budget', async () => {
-    const r = await scenario((ledger) => budgetSourceFromLedger(ledger, lookup, { marginMs: 1_000 }));
-    expect(r.before).toBe(BUDGET);
-    expect(r.billable).toBe(BUDGET);
+  it('waiting for the watermark: no grant until the ledger covers the loss, then exactly the rest of the budget', async () => {
+    const r = await scenario(waitingSource);
+    expect(r.before).toBeLessThan(BUDGET);
     expect(r.events.some((e) => e.type === 'ledger_behind')).toBe(true);
-    expect(r.state?.committed ?? 0).toBeLessThanOrEqual(BUDGET);
+    // The rebuild waited for the spend made before the loss, and then the campaign delivered the rest:
+    // the wait's target is when the loss was first seen, not a moment that moves with the clock.
+    const rebuilt = r.events.filter((e) => e.type === 'initialised');
+    expect(rebuilt.at(-1)).toMatchObject({ committed: r.before });
+    expect(r.billable).toBe(BUDGET);
+    expect(r.state?.committed).toBe(BUDGET);
   });
 
-  it('rebuilds from the ledger once the watermark passes the loss, so the campaign spends the rest of its budget', async () => {
+  it('rebuilds from the ledger once the watermark passes the loss plus the margin', async () => {
     const clock = { now: NOON };
-    const ledger = new LaggingLedger(clock);
-    const source = budgetSourceFromLedger(ledger, lookup, { marginMs: 1_000 });
-    await ledger.recordSpend([{ campaignId: 'c1', day: DAY, amountNanos: 4_000, eventId: 'bill:x' }]);
-    ledger.covered = NOON + 500;
+    const consumer = new LaggingConsumer(clock);
+    const source = waitingSource(consumer);
+    await source.load({ campaignId: 'c1', day: DAY }, { stateLostBy: NOON - 60_000 }); // the first opening
+    consumer.publish({ campaignId: 'c1', day: DAY, amountNanos: 4_000, eventId: 'bill:x' });
+    consumer.lagMs = 500;
+    await consumer.consume();
     await expect(source.load({ campaignId: 'c1', day: DAY }, { stateLostBy: NOON })).rejects.toThrow(/covers until/);
-    ledger.covered = NOON + 1_000;
+    clock.now = NOON + 1_500;
+    await consumer.consume();
     await expect(source.load({ campaignId: 'c1', day: DAY }, { stateLostBy: NOON })).resolves.toMatchObject({ committed: 4_000 });
-    // Budget lookups that are not rebuilds do not wait.
-    ledger.covered = 0;
-    await expect(source.load({ campaignId: 'c1', day: DAY })).resolves.toMatchObject({ dailyBudget: BUDGET });
+  });
+
+  it('a shard the consumer has no watermark for proves nothing', async () => {
+    const clock = { now: NOON };
+    const consumer = new LaggingConsumer(clock);
+    const twoShards: StreamShards = { openShards: async () => [{ shardId: 'shard-0', key: 'shard-0', startingHashKey: '0' }, { shardId: 'shard-1', key: 'shard-1', startingHashKey: '2' }] };
+    const source = budgetSourceFromLedger(consumer.ledger, lookup, { shards: twoShards, openedBy: 'b1', marginMs: 0 });
+    await consumer.ledger.openCampaignDay('c1', DAY, 'earlier');
+    clock.now = NOON + 60_000;
+    await consumer.consume(); // shard-0 only
+    await expect(source.load({ campaignId: 'c1', day: DAY }, { stateLostBy: NOON })).rejects.toThrow(/covers until nothing/);
+  });
+});
+
+describe('opening a campaign-day', () => {
+  it('the first opening of a day that has started does not wait for a lagging consumer', async () => {
+    const clock = { now: NOON };
+    const consumer = new LaggingConsumer(clock);
+    consumer.lagMs = 60_000;
+    await consumer.consume();
+    const events: LeaseEvent[] = [];
+    const { m } = manager(waitingSource(consumer), clock, events);
+    await m.refresh();
+    expect(events.filter((e) => e.type === 'ledger_behind')).toEqual([]);
+    expect(events.some((e) => e.type === 'initialised' && e.committed === 0)).toBe(true);
+  });
+
+  it('only one bidder opens a day; a second rebuild of it waits for the watermark', async () => {
+    const clock = { now: NOON };
+    const consumer = new LaggingConsumer(clock);
+    consumer.lagMs = 60_000;
+    const a = waitingSource(consumer);
+    const b = budgetSourceFromLedger(consumer.ledger, lookup, { shards: SHARDS, openedBy: 'b2', marginMs: 1_000 });
+    await expect(a.load({ campaignId: 'c1', day: DAY }, { stateLostBy: NOON })).resolves.toMatchObject({ committed: 0 });
+    await expect(b.load({ campaignId: 'c1', day: DAY }, { stateLostBy: NOON })).rejects.toThrow(/covers until/);
+    await expect(a.load({ campaignId: 'c1', day: DAY }, { stateLostBy: NOON })).rejects.toThrow(/covers until/);
+  });
+
+  it('a day with recorded spend is never treated as fresh, even if nobody opened it (spend from before openings existed)', async () => {
+    const clock = { now: NOON };
+    const consumer = new LaggingConsumer(clock);
+    consumer.lagMs = 60_000;
+    await consumer.ledger.recordSpend([{ campaignId: 'c1', day: DAY, amountNanos: 100, eventId: 'bill:old' }]);
+    await expect(waitingSource(consumer).load({ campaignId: 'c1', day: DAY }, { stateLostBy: NOON })).rejects.toThrow(/covers until/);
+  });
+
+  it('initialising a day before it starts opens it too, so a loss later that day waits', async () => {
+    const clock = { now: NOON };
+    const consumer = new LaggingConsumer(clock);
+    const source = waitingSource(consumer);
+    await expect(source.load({ campaignId: 'c1', day: '2026-11-23' }, {})).resolves.toMatchObject({ committed: 0 });
+    await expect(consumer.ledger.openCampaignDay('c1', '2026-11-23', 'b2')).resolves.toBe('already_open');
   });
 });

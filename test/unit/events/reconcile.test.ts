@@ -12,16 +12,17 @@ import { describe, expect, it } from 'vitest';
 import { loadSpendConfig } from '../../../functions/spend/config.js';
 import { makeHandler } from '../../../functions/spend/reconcile.js';
 import { encodeEvent, type BidderEvent } from '../../../shared/events/index.js';
-import type { CampaignDaySpend, RecordSpendResult, SpendEntry, SpendLedger } from '../../../shared/ports/spend-ledger.js';
+import { MemorySpendLedger } from '../../../shared/adapters/memory/memory-spend-ledger.js';
+import type { CampaignDaySpend, RecordSpendResult, SpendEntry } from '../../../shared/ports/spend-ledger.js';
 import { auctionEvent, billEvent, lossEvent } from './fixtures.js';
 
-/** Exactly-once in memory, like the DynamoDB adapter; can be told to fail. */
-class MemoryLedger implements SpendLedger {
+/** Exactly-once in memory, like the DynamoDB adapter; can be told to fail and shows its calls. */
+class MemoryLedger extends MemorySpendLedger {
   readonly totals = new Map<string, number>();
   readonly seen = new Set<string>();
   calls: SpendEntry[][] = [];
   failFor: (entry: SpendEntry) => boolean = () => false;
-  async recordSpend(entries: readonly SpendEntry[]): Promise<RecordSpendResult> {
+  override async recordSpend(entries: readonly SpendEntry[]): Promise<RecordSpendResult> {
     this.calls.push([...entries]);
     if (entries.some((e) => this.failFor(e))) throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
     let recorded = 0;
@@ -38,7 +39,7 @@ class MemoryLedger implements SpendLedger {
     }
     return { recorded, duplicates };
   }
-  async getSpend(campaignId: string, day: string): Promise<CampaignDaySpend> {
+  override async getSpend(campaignId: string, day: string): Promise<CampaignDaySpend> {
     return { campaignId, day, amountNanos: this.totals.get(`${campaignId}/${day}`) ?? 0, events: 0 };
   }
 }
