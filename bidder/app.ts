@@ -3,7 +3,8 @@
  * background loops and the HTTP server, and knows how to shut down in order.
  *
  *   start:  line items (first load must succeed) -> Redis client -> event publisher + stream
- *           heartbeat -> lease manager loop -> frequency sync -> DSP pool -> metrics timer -> HTTP listen
+ *           heartbeat -> lease manager loop -> frequency sync -> DSP pool (warmed up) -> metrics timer ->
+ *           HTTP listen
  *   stop:   stop accepting + drain in-flight requests -> lease manager stop (returns unspent lease
  *           amounts) -> heartbeat stop -> flush/close events -> final metrics flush -> close clients
  */
@@ -143,6 +144,8 @@ export async function startBidder(config: BidderConfig, overrides: BidderOverrid
     pool = new DspPool(overrides.dsps ?? loadDspConfigs());
     demand = new DspDemand(pool, new NoticeForwarder());
     log('dsps configured', { dsps: pool.clients.map((c) => c.id) });
+    // Kept-alive connections before the first bid request: a cold burst would time out together.
+    log('dsps warmed up', { dsps: await pool.warmUp() });
   }
 
   // Fail closed: internal line items bid only while the budget store is connected and answering.

@@ -17,7 +17,15 @@
  * (no new TCP/TLS handshake on the next request) while one that hangs is cut off.
  *
  * Never throws on DSP output: every outcome is a DspResult.
+ *
+ * Warm-up (`DspPool.warmUp`, before the bidder listens): the first concurrent burst on cold connections
+ * pays TCP (and in AWS TLS) handshakes inside the DSP's timeout, so the slower DSPs time out together.
+ * `warmUp` opens the connections beforehand with a few concurrent OPTIONS requests per DSP: OPTIONS has
+ * no side effects by definition (RFC 9110 §9.3.7), so the DSP sees no bid request to price, count or
+ * bill; whatever status it answers (204, 404, 405 …) the connection is established and kept alive,
+ * which is all we want. Warm-up bypasses the breaker, the QPS limiter and the counters.
  */
+import { setImmediate as afterPendingCallbacks } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb } from 'node:zlib';
 import { Pool, type Dispatcher } from 'undici';
@@ -99,7 +107,27 @@ export interface DspClientOptions {
   tasks?: number;
 }
 
+export interface WarmUpOptions {
+  /**
+   * Connections opened per DSP (capped at its maxSockets). Default 8: about the width of the first
+   * burst; a wider burst only opens the missing ones cold.
+   */
+  connections?: number;
+  /** The whole warm-up returns after this at the latest (ms); unfinished requests are aborted. Default 1 s. */
+  deadlineMs?: number;
+}
+
+export interface WarmUpResult {
+  dspId: string;
+  /** Warm-up requests that got an HTTP answer (any status). */
+  answered: number;
+  /** Open connections to the DSP afterwards (0 when it closes them after answering, or is down). */
+  connected: number;
+}
+
 const DEFAULT_ABANDON_GRACE_MS = 100;
+const DEFAULT_WARM_UP_CONNECTIONS = 8;
+const DEFAULT_WARM_UP_DEADLINE_MS = 1_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 const MAX_RESPONSE_DEPTH = 32;
 
@@ -129,6 +157,7 @@ export class DspClient {
   readonly now: () => number;
   private readonly path: string;
   private readonly headers: Record<string, string>;
+  private readonly warmUpHeaders: Record<string, string>;
   private readonly graceMs: number;
   private readonly maxBytes: number;
 
@@ -146,11 +175,14 @@ export class DspClient {
       connections: config.maxSockets ?? DEFAULT_MAX_SOCKETS,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
       keepAliveMaxTimeout: options.keepAliveTimeoutMs ?? 30_000,
+      // One request per connection (no HTTP/1.1 pipelining: a slow answer would hold up the ones
+      // behind it), so N concurrent requests use N connections; warmUp relies on that too.
       pipelining: 1,
       connectTimeout: Math.max(config.timeoutMs, 1_000),
       maxResponseSize: this.maxBytes,
     });
     this.noticeHosts = noticeHostsFor(config.endpoint, config.noticeHosts);
+    this.warmUpHeaders = { ...(config.headers ?? {}) };
     this.headers = {
       ...(config.headers ?? {}),
       'content-type': 'application/json',
@@ -206,7 +238,7 @@ export class DspClient {
         clearTimeout(deadlineTimer);
         signal?.removeEventListener('abort', onCallerAbort);
         if (verdict === 'success') this.breaker.onSuccess();
-        else if (verdict === 'failure') this.breaker.onFailure();
+        else if (verdict === 'failure') this.breaker.onFailure(start);
         else this.breaker.release();
         result.latencyMs = this.now() - start;
         resolve(result);
@@ -318,6 +350,53 @@ export class DspClient {
     }
   }
 
+  /**
+   * Opens up to `options.connections` kept-alive connections to the DSP (see the file comment). Resolves
+   * by the deadline whatever the DSP does; never rejects; never touches the breaker or the counters.
+   */
+  async warmUp(options: WarmUpOptions = {}): Promise<WarmUpResult> {
+    const maxSockets = this.config.maxSockets ?? DEFAULT_MAX_SOCKETS;
+    const wanted = Math.max(0, Math.min(options.connections ?? DEFAULT_WARM_UP_CONNECTIONS, maxSockets));
+    const deadlineMs = Math.max(0, options.deadlineMs ?? DEFAULT_WARM_UP_DEADLINE_MS);
+    const abort = new AbortController();
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    const deadlinePassed = new Promise<void>((resolve) => {
+      deadlineTimer = setTimeout(() => {
+        abort.abort(); // a request not answered by now would only hold a pool slot
+        resolve();
+      }, deadlineMs);
+    });
+    let answered = 0;
+    // Concurrent, so the pool opens one connection per request (pipelining 1).
+    const requests = Array.from({ length: wanted }, async () => {
+      if (await this.openConnection(abort.signal, deadlineMs)) answered++;
+    });
+    await Promise.race([Promise.all(requests), deadlinePassed]);
+    clearTimeout(deadlineTimer);
+    // undici marks the last answered connection free again only after its response has settled: a
+    // bid request sent in this same tick would open one more connection instead of reusing it.
+    await afterPendingCallbacks();
+    return { dspId: this.config.id, answered, connected: this.dispatcher.stats.connected };
+  }
+
+  /** One warm-up request; true when the DSP answered (any status). */
+  private async openConnection(signal: AbortSignal, timeoutMs: number): Promise<boolean> {
+    try {
+      const response = await this.dispatcher.request({
+        path: this.path,
+        method: 'OPTIONS',
+        headers: this.warmUpHeaders,
+        signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      await response.body.dump(); // read to the end, so the connection goes back to the pool
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   close(): Promise<void> {
     return this.dispatcher.destroy();
   }
@@ -354,6 +433,11 @@ export class DspPool {
 
   stats(): DspStats[] {
     return this.clients.map((c) => c.stats());
+  }
+
+  /** Warms every DSP's connections in parallel (DspClient.warmUp); call before serving. Never rejects. */
+  warmUp(options: WarmUpOptions = {}): Promise<WarmUpResult[]> {
+    return Promise.all(this.clients.map((c) => c.warmUp(options)));
   }
 
   async close(): Promise<void> {

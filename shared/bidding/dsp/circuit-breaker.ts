@@ -11,6 +11,14 @@
  * after an admitted request exactly one of `onSuccess()`, `onFailure()` or `release()` (no verdict:
  * the request was never sent, or our side cancelled it). A "failure" is anything that says the DSP is
  * unhealthy: a timeout, a connection error, a non-2xx status, an unparseable body. A no-bid is a success.
+ *
+ * "Consecutive" means one after the other in time, not just in completion order: a failure adds to the
+ * streak only if its request started at or after the last failure that was counted (pass `startedAt`
+ * to `onFailure`). Requests started before that failure were already in flight when it happened, so
+ * when they fail too (a burst of concurrent timeouts on cold connections, one stall of the DSP) it is
+ * the same incident, not N independent ones. A DSP that stays down still opens the breaker: every
+ * request sent after a counted failure that fails again counts, so the streak grows by one per
+ * timeout period at the least. The error-rate window still records every failure.
  */
 import { DEFAULT_BREAKER_SETTINGS, type CircuitBreakerSettings } from './config.js';
 
@@ -22,6 +30,8 @@ export const BREAKER_STATE_CODE: Readonly<Record<BreakerState, number>> = Object
 export interface BreakerSnapshot {
   state: BreakerState;
   consecutiveFailures: number;
+  /** Failures not added to the streak: their request was in flight when a counted failure happened. */
+  overlappingFailures: number;
   windowRequests: number;
   windowFailures: number;
   /** Times the breaker went to open (from closed or half-open). */
@@ -40,6 +50,8 @@ export class CircuitBreaker {
   private readonly now: () => number;
   private current: BreakerState = 'closed';
   private consecutiveFailures = 0;
+  private lastCountedFailureAt = Number.NEGATIVE_INFINITY;
+  private overlappingFailures = 0;
   private openedAt = 0;
   private probesInFlight = 0;
   private probeSuccesses = 0;
@@ -96,15 +108,25 @@ export class CircuitBreaker {
     this.record(false);
   }
 
-  onFailure(): void {
+  /**
+   * A failed request. `startedAt` (same clock) is when it was admitted; without it the failure always
+   * counts toward the streak (the caller cannot tell concurrent requests apart).
+   */
+  onFailure(startedAt?: number): void {
     const state = this.current;
     if (state === 'half-open') {
+      this.lastCountedFailureAt = this.now();
       this.trip();
       return;
     }
     if (state === 'open') return;
-    this.consecutiveFailures++;
     this.record(true);
+    if (startedAt !== undefined && startedAt < this.lastCountedFailureAt) {
+      this.overlappingFailures++;
+    } else {
+      this.consecutiveFailures++;
+      this.lastCountedFailureAt = this.now();
+    }
     if (this.consecutiveFailures >= this.settings.failureThreshold) {
       this.trip();
       return;
@@ -119,6 +141,7 @@ export class CircuitBreaker {
     const snap: BreakerSnapshot = {
       state,
       consecutiveFailures: this.consecutiveFailures,
+      overlappingFailures: this.overlappingFailures,
       windowRequests: requests,
       windowFailures: failures,
       opened: this.openedCount,

@@ -130,6 +130,45 @@ describe('CircuitBreaker', () => {
     expect(b.tryAcquire()).toBe(true);
   });
 
+  it('counts a burst of concurrent failures once: it opens only if failures keep coming afterwards', () => {
+    // Prepare: 3 requests (the threshold) in flight together, e.g. the first burst on cold connections
+    const c = clock();
+    const b = new CircuitBreaker(settings, c.now);
+    const burstStart = c.t;
+    for (let i = 0; i < 3; i++) expect(b.tryAcquire()).toBe(true);
+    c.advance(80);
+
+    // Act: they all time out together
+    for (let i = 0; i < 3; i++) b.onFailure(burstStart);
+
+    // Assess: one incident, not three
+    expect(b.snapshot()).toMatchObject({ state: 'closed', consecutiveFailures: 1, overlappingFailures: 2, windowFailures: 3 });
+
+    // Act: requests sent after that failure fail too
+    for (let i = 0; i < 2; i++) {
+      const start = c.t;
+      expect(b.tryAcquire()).toBe(true);
+      c.advance(80);
+      b.onFailure(start);
+    }
+
+    // Assess: the DSP stays unhealthy, so the breaker opens
+    expect(b.snapshot()).toMatchObject({ state: 'open', consecutiveFailures: 3, opened: 1 });
+  });
+
+  it('sequential failures (each sent after the previous one failed) still open after N', () => {
+    const c = clock();
+    const b = new CircuitBreaker(settings, c.now);
+    for (let i = 0; i < 3; i++) {
+      expect(b.state).toBe('closed');
+      const start = c.t;
+      expect(b.tryAcquire()).toBe(true);
+      c.advance(10);
+      b.onFailure(start);
+    }
+    expect(b.snapshot()).toMatchObject({ state: 'open', consecutiveFailures: 3, overlappingFailures: 0 });
+  });
+
   it('ignores late verdicts while open', () => {
     const c = clock();
     const b = new CircuitBreaker(settings, c.now);
