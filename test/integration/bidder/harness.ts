@@ -98,12 +98,17 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(ddbEndpoint: string, tables: { deals: string; spend: string }, env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(
+  ddbEndpoint: string,
+  tables: { deals: string; spend: string },
+  env: Record<string, string> = {},
+  options: { shards?: number } = {},
+): Promise<Harness> {
   const redis = await startRedis({ port: 0 });
   const kinesis = await startKinesalite({ port: 0 });
   const kinesisClient = localKinesisClient(kinesis.endpoint);
   const streamName = 'bid-events-test';
-  await ensureStream(kinesisClient, streamName, 1);
+  await ensureStream(kinesisClient, streamName, options.shards ?? 1);
   const dsps = [
     await startSimulatedDsp({ latency: { minMs: 2, maxMs: 6 }, bidRate: 1, priceCpm: { min: 0.5, max: 1 }, seat: 'dsp-a-seat', adomain: ['alpha.example'], seed: 1 }),
     await startSimulatedDsp({ latency: { minMs: 2, maxMs: 6 }, bidRate: 1, priceCpm: { min: 0.5, max: 1 }, seat: 'dsp-b-seat', adomain: ['bravo.example'], seed: 2 }),
