@@ -120,8 +120,10 @@ export async function startBidder(config: BidderConfig, overrides: BidderOverrid
     else if (e.type === 'reservations_expired') metrics.count('ReservationsExpired', e.count);
     else if (e.type === 'committed_elsewhere') metrics.count('ReservationsCommittedElsewhere', e.count);
     else if (e.type === 'ledger_behind') metrics.count('RebuildWaitingForLedger');
+    else if (e.type === 'budget_amended') metrics.count('BudgetAmended');
     if (process.env.DEBUG_BIDDER) log('lease event', e as unknown as Record<string, unknown>);
     if (e.type === 'initialised') log('campaign-day initialised', { campaignDay: e.campaignDay, committed: e.committed, outstanding: e.outstanding });
+    if (e.type === 'budget_amended') log('campaign budget amended', { campaignDay: e.campaignDay, from: e.from, to: e.to, withdrawn: e.withdrawn });
   };
   const leases = new LeaseManager({
     allocator,
@@ -235,7 +237,13 @@ export function plans(catalog: LineItemCatalog, basisPoints: number): CampaignLe
     const maxImpression = b.maxBidMinor * 10 ** (6 - digits);
     const lease = Math.min(daily, Math.max(maxImpression * 10, Math.floor((daily * basisPoints) / 10_000)));
     if (lease <= 0) continue;
-    out.push({ campaignId: b.campaignId, leaseAmount: lease, maxImpressionCost: Math.min(maxImpression, lease) });
+    out.push({
+      campaignId: b.campaignId,
+      leaseAmount: lease,
+      maxImpressionCost: Math.min(maxImpression, lease),
+      // The catalog's current terms: a mid-day budget or pacing change reaches the allocator on the next refresh.
+      budget: { dailyBudget: daily, pacing: b.pacing, version: b.version },
+    });
   }
   return out;
 }

@@ -25,6 +25,8 @@ export interface CampaignBudgetInfo {
   dailyBudgetMinor: number;
   pacing: Campaign['schedule']['pacing'];
   maxBidMinor: number;
+  /** The campaign's version: the allocator ignores an amendment older than one it applied. */
+  version: number;
 }
 
 export interface DealLineItems {
@@ -68,6 +70,7 @@ export function lineItemsFromDeal(deal: Deal, campaigns: readonly Campaign[], to
         dailyBudgetMinor: campaign.dailyBudget.amountMinor,
         pacing: campaign.schedule.pacing,
         maxBidMinor: campaign.maxBid.amountMinor,
+        version: campaign.version,
       });
     }
   }

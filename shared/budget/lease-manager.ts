@@ -12,12 +12,15 @@
  * - A campaign-day the allocator does not know (new day, or Redis lost its data) is initialised
  *   from the BudgetSource, conservatively: everything released so far and not known committed is
  *   held as if spent until any lease handed out before could no longer be billed.
+ * - Mid-day budget changes: plans carrying the catalog's budget terms are compared on every refresh;
+ *   a change is brought into the allocator (`amendBudget`) before the next grant, and the pacing
+ *   curve of the new terms gives `releasedNow`.
  */
 import type { PacingMode } from '../domain/campaign/campaign.js';
 import { campaignDayId, dayEndUtc, dayStartUtc, parseCampaignDayId, utcDay } from './campaign-day.js';
 import { LocalLease, type LocalCommit, type LocalSpend, type ReturnOrder } from './local-lease.js';
 import { releasedAt } from './pacing.js';
-import { LedgerBehindError, type BudgetAllocator, type BudgetSource, type CommitOutcome, type GrantOutcome } from './ports.js';
+import { LedgerBehindError, type AllocatorState, type BudgetAllocator, type BudgetSource, type CommitOutcome, type GrantOutcome } from './ports.js';
 import type { Nanos } from './units.js';
 
 export interface CampaignLeasePlan {
@@ -28,12 +31,30 @@ export interface CampaignLeasePlan {
   lowWaterMark?: Nanos;
   /** Highest cost of one impression: grants smaller than this are useless (default 1). */
   maxImpressionCost?: Nanos;
+  /**
+   * The campaign's daily budget and pacing as the bidder's catalog has them now. Given, they take
+   * precedence over the BudgetSource's, and a change during the day is brought into the allocator.
+   */
+  budget?: CampaignBudgetTerms;
+}
+
+export interface CampaignBudgetTerms {
+  dailyBudget: Nanos;
+  pacing: PacingMode;
+  /**
+   * The campaign's version the terms were read at (monotonic per campaign): the allocator ignores an
+   * amendment older than the one it holds, so a bidder whose catalog lags cannot undo a newer change.
+   * Default 0: unversioned, the last amendment wins.
+   */
+  version?: number;
 }
 
 export type LeaseEvent =
   | { type: 'granted'; campaignId: string; campaignDay: string; leaseId: string; amount: Nanos }
   | { type: 'exhausted'; campaignId: string; campaignDay: string }
   | { type: 'initialised'; campaignId: string; campaignDay: string; committed: Nanos; outstanding: Nanos }
+  /** The allocator took a changed daily budget: `to` is the budget in force (≥ committed); `withdrawn` came back from open leases. */
+  | { type: 'budget_amended'; campaignId: string; campaignDay: string; from: Nanos; to: Nanos; withdrawn: Nanos }
   | { type: 'returned'; campaignDay: string; leaseId: string; amount: Nanos }
   | { type: 'allocator_error'; operation: string; error: string }
   /** Rebuild postponed: the spend ledger does not yet cover the moment the allocator lost its state. */
@@ -88,6 +109,8 @@ export type CommitReport =
 interface DayInfo {
   dailyBudget: Nanos;
   pacing: PacingMode;
+  /** See CampaignBudgetTerms.version (0 from the BudgetSource). */
+  budgetVersion: number;
   dayStart: number;
   dayEnd: number;
 }
@@ -107,6 +130,10 @@ export class LeaseManager {
   /** Campaign-day → when this manager first saw it uninitialised, since it last saw it initialised. */
   private readonly lostSince = new Map<string, number>();
   private readonly dayInfo = new Map<string, { info: DayInfo | undefined; at: number }>();
+  /** Campaign → the budget terms of the last refresh's plans (the catalog's current view). */
+  private terms = new Map<string, CampaignBudgetTerms>();
+  /** Campaign-day → the terms this manager last brought into the allocator, and the allocator's epoch then. */
+  private readonly broughtIn = new Map<string, { terms: string; epoch: string }>();
   private readonly lowWater = new Map<string, Nanos>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -311,16 +338,62 @@ export class LeaseManager {
     await this.sendReturns(settled.returns);
     if (this.stopped) return;
     const plans = [...this.options.campaigns()];
+    const previousTerms = this.terms;
+    this.terms = new Map(plans.flatMap((p) => (p.budget ? [[p.campaignId, p.budget] as const] : [])));
     // A few campaigns at a time, so a slow allocator does not serialise hundreds of timeouts.
     for (let i = 0; i < plans.length; i += REFRESH_CONCURRENCY) {
       await Promise.all(
         plans.slice(i, i + REFRESH_CONCURRENCY).map(async (plan) => {
           this.lowWater.set(plan.campaignId, plan.lowWaterMark ?? Math.max(1, Math.floor(plan.leaseAmount / 2)));
-          if (this.local.needsRefresh(plan.campaignId, now)) await this.grant(plan, now);
+          const inForce = await this.bringBudgetIn(plan, previousTerms.get(plan.campaignId), now);
+          if (inForce && this.local.needsRefresh(plan.campaignId, now)) await this.grant(plan, now);
           await this.preInitialiseNextDay(plan.campaignId, now);
         }),
       );
     }
+  }
+
+  /**
+   * Brings the catalog's budget for today into the allocator when it differs from what this manager
+   * last brought in (a change, the first refresh of the day, or a rebuilt state). A lowering first
+   * gives back this bidder's unreserved lease room, so the allocator withdraws less from leases other
+   * bidders are reserving on. Returns false when a change could not be brought in: no grant then
+   * (fail closed, it may be a lowering).
+   */
+  private async bringBudgetIn(plan: CampaignLeasePlan, before: CampaignBudgetTerms | undefined, now: number): Promise<boolean> {
+    const terms = plan.budget;
+    if (!terms) return true;
+    if (before && terms.dailyBudget < before.dailyBudget) await this.sendReturns(this.local.returnUnreserved(plan.campaignId));
+    const campaignDay = campaignDayId({ campaignId: plan.campaignId, day: utcDay(now) });
+    if (this.broughtIn.get(campaignDay)?.terms === termsKey(terms)) return true;
+    try {
+      const outcome = await this.options.allocator.amendBudget({
+        campaignDay,
+        dailyBudget: terms.dailyBudget,
+        budgetVersion: terms.version ?? 0,
+        now,
+      });
+      this.reachable = true;
+      // No state yet: the initialisation takes these terms.
+      if (outcome.status === 'uninitialised') return true;
+      if (this.broughtIn.size > 10_000) this.broughtIn.clear();
+      this.broughtIn.set(campaignDay, { terms: termsKey(terms), epoch: outcome.state.epoch });
+      if (outcome.status === 'amended') {
+        const { previousBudget: from, withdrawn, state } = outcome;
+        this.emit({ type: 'budget_amended', campaignId: plan.campaignId, campaignDay, from, to: state.dailyBudget, withdrawn });
+      }
+      return true;
+    } catch (err) {
+      this.reachable = false;
+      this.emit({ type: 'allocator_error', operation: 'amendBudget', error: String(err) });
+      return false;
+    }
+  }
+
+  /** A state rebuilt since this manager brought its terms in (Redis lost it) may hold other terms. */
+  private noticeEpoch(campaignDay: string, state: AllocatorState): void {
+    const brought = this.broughtIn.get(campaignDay);
+    if (brought && brought.epoch !== state.epoch) this.broughtIn.delete(campaignDay);
   }
 
   /**
@@ -363,7 +436,10 @@ export class LeaseManager {
         await this.initialise(plan.campaignId, day, campaignDay, now);
         outcome = await this.options.allocator.grantLease(request);
       }
-      if (outcome.status !== 'uninitialised') this.lostSince.delete(campaignDay);
+      if (outcome.status !== 'uninitialised') {
+        this.lostSince.delete(campaignDay);
+        this.noticeEpoch(campaignDay, outcome.state);
+      }
       this.reachable = true;
       if (outcome.status === 'granted') {
         if (this.local.addGrant(plan.campaignId, outcome.lease)) {
@@ -391,7 +467,8 @@ export class LeaseManager {
     // state and no grant yet. The moment is kept across retries, or a lagging ledger would never catch
     // up with a target that moves with the clock. A day not started had no commits.
     let context = {};
-    if (now >= dayStartUtc(day)) {
+    // Minus the skew: a clock running behind may see a day that has in fact started as not started.
+    if (now >= dayStartUtc(day) - this.skewMs) {
       const since = this.lostSince.get(campaignDay) ?? now;
       if (this.lostSince.size > 10_000) this.lostSince.clear(); // campaigns that stopped while waiting
       this.lostSince.set(campaignDay, since);
@@ -409,7 +486,8 @@ export class LeaseManager {
     const info = await this.info(campaignId, day);
     if (!info) return;
     const released = releasedAt(info.dailyBudget, info.pacing, info.dayStart, now, info.dayEnd - info.dayStart);
-    const committed = Math.min(budget.committed, info.dailyBudget);
+    // Not capped at the budget: spend above a lowered budget stays spent (the allocator keeps it in force).
+    const committed = budget.committed;
     // A day no allocator held before has no leases out: nothing to hold.
     const outstanding = budget.neverHeld ? 0 : Math.max(0, released - committed);
     const holdUntil = now + this.leaseTtlMs + this.graceMs + this.skewMs;
@@ -420,6 +498,7 @@ export class LeaseManager {
       outstanding,
       holdUntil,
       dayEnd: info.dayEnd,
+      budgetVersion: info.budgetVersion,
       now,
     });
     this.lostSince.delete(campaignDay);
@@ -427,20 +506,29 @@ export class LeaseManager {
   }
 
   private async info(campaignId: string, day: string): Promise<DayInfo | undefined> {
+    const terms = this.terms.get(campaignId);
+    // The catalog's current terms, when the plans carry them: a change applies from the next refresh.
+    if (terms) {
+      const { dailyBudget, pacing, version = 0 } = terms;
+      return { dailyBudget, pacing, budgetVersion: version, dayStart: dayStartUtc(day), dayEnd: dayEndUtc(day) };
+    }
     const key = `${campaignId}/${day}`;
     const cached = this.dayInfo.get(key);
     // A campaign the source did not know is asked again after a minute (it may have been activated).
     if (cached && (cached.info || this.clock() - cached.at < 60_000)) return cached.info;
     const loaded = await this.options.source.load({ campaignId, day });
     const info = loaded
-      ? { dailyBudget: loaded.dailyBudget, pacing: loaded.pacing, dayStart: dayStartUtc(day), dayEnd: dayEndUtc(day) }
+      ? { dailyBudget: loaded.dailyBudget, pacing: loaded.pacing, budgetVersion: 0, dayStart: dayStartUtc(day), dayEnd: dayEndUtc(day) }
       : undefined;
     if (this.dayInfo.size > 10_000) this.dayInfo.clear();
     this.dayInfo.set(key, { info, at: this.clock() });
     return info;
   }
 
-  /** Forgets cached daily budgets (call when a campaign's budget or pacing changes). */
+  /**
+   * Forgets cached daily budgets read from the BudgetSource (call when a campaign's budget or pacing
+   * changes and its plan carries no `budget` terms, which are followed on every refresh).
+   */
   invalidate(campaignId?: string): void {
     if (!campaignId) this.dayInfo.clear();
     else for (const key of this.dayInfo.keys()) if (key.startsWith(`${campaignId}/`)) this.dayInfo.delete(key);
@@ -481,6 +569,11 @@ export class LeaseManager {
 const REFRESH_CONCURRENCY = 16;
 /** Bid ids per resolveBids call. */
 const RESOLVE_BATCH = 500;
+
+/** What identifies a campaign's budget terms for the allocator (pacing lives only in the bidders). */
+function termsKey(terms: CampaignBudgetTerms): string {
+  return `${terms.dailyBudget}@${terms.version ?? 0}`;
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -245,6 +245,22 @@ export class LocalLease {
     return true;
   }
 
+  /**
+   * The campaign's budget was lowered: its leases keep only what is committed or reserved (the
+   * allocator may have withdrawn the rest) and return orders give the rest back. No more reservations
+   * on them; fresh leases are asked for under the new budget.
+   */
+  returnUnreserved(campaignId: string): ReturnOrder[] {
+    const returns: ReturnOrder[] = [];
+    for (const lease of this.leases.get(campaignId) ?? []) {
+      const keep = lease.committed + lease.reserved;
+      if (lease.amount <= keep) continue;
+      returns.push({ campaignId, campaignDay: lease.campaignDay, leaseId: lease.leaseId, keep, unused: lease.amount - keep });
+      lease.amount = keep;
+    }
+    return returns;
+  }
+
   /** Shutdown: no more reservations; orders to return everything not committed or reserved. */
   drain(now: number, hold?: ReadonlySet<string>): SettleResult {
     this.draining = true;

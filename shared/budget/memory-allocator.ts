@@ -5,6 +5,8 @@
  */
 import type {
   AllocatorState,
+  AmendOutcome,
+  AmendRequest,
   BudgetAllocator,
   CommitOutcome,
   CommitRequest,
@@ -38,6 +40,7 @@ interface MemDay {
   dayEnd: number;
   refused: number;
   refusedAmount: number;
+  budgetVersion: number;
   leases: Map<string, MemLease>;
   bids: Map<string, number>;
   /** Bid ids voided by resolveBids: their commits are refused. */
@@ -80,6 +83,7 @@ export class MemoryBudgetAllocator implements BudgetAllocator {
       refusedCommits: d.refused,
       refusedAmount: d.refusedAmount,
       openLeases: d.leases.size,
+      budgetVersion: d.budgetVersion,
     };
   }
 
@@ -180,8 +184,9 @@ export class MemoryBudgetAllocator implements BudgetAllocator {
     this.gate();
     const existing = this.days.get(req.campaignDay);
     if (existing) return { status: 'exists', state: MemoryBudgetAllocator.view(existing) };
-    const budget = assertNanos(req.dailyBudget, 'dailyBudget');
-    const committed = Math.min(assertNanos(req.committed, 'committed'), budget);
+    const committed = assertNanos(req.committed, 'committed');
+    // Spend already made stays spent: above the daily budget (lowered since), it is the budget in force.
+    const budget = Math.max(assertNanos(req.dailyBudget, 'dailyBudget'), committed);
     const outstanding = Math.min(assertNanos(req.outstanding, 'outstanding'), budget - committed);
     epochCounter += 1;
     const d: MemDay = {
@@ -194,6 +199,7 @@ export class MemoryBudgetAllocator implements BudgetAllocator {
       dayEnd: req.dayEnd,
       refused: 0,
       refusedAmount: 0,
+      budgetVersion: assertNanos(req.budgetVersion ?? 0, 'budgetVersion'),
       leases: new Map(),
       bids: new Map(),
       voided: new Set(),
@@ -210,6 +216,54 @@ export class MemoryBudgetAllocator implements BudgetAllocator {
     MemoryBudgetAllocator.check(d);
     this.days.set(req.campaignDay, d);
     return { status: 'initialised', state: MemoryBudgetAllocator.view(d) };
+  }
+
+  async amendBudget(req: AmendRequest): Promise<AmendOutcome> {
+    this.gate();
+    const requested = assertNanos(req.dailyBudget, 'dailyBudget');
+    const version = assertNanos(req.budgetVersion ?? 0, 'budgetVersion');
+    const d = this.days.get(req.campaignDay);
+    if (!d) return { status: 'uninitialised' };
+    if (version < d.budgetVersion) return { status: 'stale', state: MemoryBudgetAllocator.view(d) };
+    MemoryBudgetAllocator.reclaim(d, req.now);
+    const previousBudget = d.budget;
+    // Spend cannot be undone: below what is committed, the budget in force is what is committed.
+    const inForce = Math.max(requested, d.committed);
+    if (inForce === previousBudget) {
+      d.budgetVersion = version;
+      return { status: 'unchanged', state: MemoryBudgetAllocator.view(d) };
+    }
+    const cuts = MemoryBudgetAllocator.planWithdrawal(d, Math.max(0, d.granted - inForce));
+    const withdrawn = cuts.reduce((sum, c) => sum + c.take, 0);
+    const next = { budget: inForce, released: Math.min(d.released, inForce), granted: d.granted - withdrawn, budgetVersion: version };
+    MemoryBudgetAllocator.check({ ...d, ...next });
+    for (const { lease, take } of cuts) lease.amount -= take;
+    Object.assign(d, next);
+    return { status: 'amended', previousBudget, withdrawn, state: MemoryBudgetAllocator.view(d) };
+  }
+
+  /**
+   * Which open leases give back how much of their uncommitted room, `excess` in all: the restart hold
+   * first (it covers leases of a lost state, mostly never billed), then the newest leases (latest
+   * reclaimAt, then lease id, descending: the order of ZREVRANGE on the reclaim set), which have had
+   * the least time to be reserved against.
+   */
+  private static planWithdrawal(d: MemDay, excess: number): Array<{ lease: MemLease; take: number }> {
+    const holdId = `${d.epoch}.hold`;
+    const order = [...d.leases.entries()].sort(([ia, a], [ib, b]) => {
+      if ((ia === holdId) !== (ib === holdId)) return ia === holdId ? -1 : 1;
+      if (a.reclaimAt !== b.reclaimAt) return b.reclaimAt - a.reclaimAt;
+      return ia < ib ? 1 : ia > ib ? -1 : 0;
+    });
+    const cuts: Array<{ lease: MemLease; take: number }> = [];
+    let left = excess;
+    for (const [, lease] of order) {
+      if (left <= 0) break;
+      const take = Math.min(lease.amount - lease.committed, left);
+      if (take > 0) cuts.push({ lease, take });
+      left -= take;
+    }
+    return cuts;
   }
 
   async resolveBids(req: ResolveRequest): Promise<ResolveOutcome> {

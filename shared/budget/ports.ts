@@ -11,6 +11,11 @@
  * A commit is accepted only against an open lease with room for it, so spend cannot exceed what was
  * granted, whatever bidders do or however clocks drift; only `committed`/`duplicate` outcomes are
  * billable spend.
+ *
+ * The daily budget can change during the day (`amendBudget`). Lowered, the budget in force becomes
+ * max(new budget, committed) — spend cannot be undone — and the open leases give back their
+ * uncommitted room until granted fits under it; a commit that no longer fits its shrunk lease is
+ * refused (`over_lease`), so spend never exceeds the budget in force when the commit is accepted.
  */
 import type { PacingMode } from '../domain/campaign/campaign.js';
 import type { CampaignDay } from './campaign-day.js';
@@ -43,6 +48,8 @@ export interface AllocatorState {
   refusedAmount: Nanos;
   /** Leases not yet reclaimed (including the restart hold). */
   openLeases: number;
+  /** Campaign version the daily budget was set at (init or amendBudget; 0 when not given). */
+  budgetVersion: number;
 }
 
 export interface GrantRequest {
@@ -130,8 +137,41 @@ export interface InitRequest {
   holdUntil: number;
   /** End of the campaign-day (epoch ms): no grants from then on. */
   dayEnd: number;
+  /** See AmendRequest.budgetVersion (default 0). */
+  budgetVersion?: number;
   now: number;
 }
+
+/**
+ * The campaign's daily budget changed during the day. The budget in force becomes
+ * max(dailyBudget, committed); lowered below `granted`, open leases give back their uncommitted room
+ * (the restart hold first, then the newest leases: they have had the least time to be reserved
+ * against) and `released` is capped at the new budget. Raised, the pacing curve of the new budget
+ * releases the difference (the caller's next `releasedNow`). Idempotent.
+ */
+export interface AmendRequest {
+  campaignDay: string;
+  dailyBudget: Nanos;
+  /**
+   * The campaign's version the budget was read at (monotonic per campaign). An amendment older than
+   * the version the allocator holds changes nothing (`stale`), so a bidder whose catalog lags cannot
+   * undo a newer change. Default 0: unversioned, the last amendment wins.
+   */
+  budgetVersion?: number;
+  now: number;
+}
+
+export type AmendOutcome =
+  /**
+   * state.dailyBudget is the budget now in force; `withdrawn` is what open leases gave back (their
+   * holders' commits beyond it are refused `over_lease`).
+   */
+  | { status: 'amended'; previousBudget: Nanos; withdrawn: Nanos; state: AllocatorState }
+  /** The budget in force already is max(dailyBudget, committed) (the version is recorded if newer). */
+  | { status: 'unchanged'; state: AllocatorState }
+  /** The allocator holds a newer version of the campaign's budget: nothing changed. */
+  | { status: 'stale'; state: AllocatorState }
+  | { status: 'uninitialised' };
 
 export type InitOutcome = { status: 'initialised'; state: AllocatorState } | { status: 'exists'; state: AllocatorState };
 
@@ -147,8 +187,13 @@ export interface BudgetAllocator {
   returnLease(req: ReturnRequest): Promise<ReturnOutcome>;
   /** Reclaims leases whose reclaimAt ≤ now (grant and commit also do this for their campaign-day). */
   expireLeases(campaignDay: string, now: number): Promise<ExpireOutcome>;
-  /** Creates the campaign-day's state if it is missing; never overwrites existing state. */
+  /**
+   * Creates the campaign-day's state if it is missing; never overwrites existing state. A `committed`
+   * above `dailyBudget` (the budget was lowered below spend already made) makes it the budget in force.
+   */
   initCampaignDay(req: InitRequest): Promise<InitOutcome>;
+  /** Changes the daily budget of an initialised campaign-day (see AmendRequest). */
+  amendBudget(req: AmendRequest): Promise<AmendOutcome>;
   /** See ResolveRequest: committed elsewhere, or voided (never both, atomically per bid id). */
   resolveBids(req: ResolveRequest): Promise<ResolveOutcome>;
   state(campaignDay: string): Promise<AllocatorState | undefined>;

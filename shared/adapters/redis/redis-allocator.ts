@@ -1,13 +1,15 @@
 /**
  * BudgetAllocator on Redis: one atomic Lua script per operation (scripts/*.lua, each prefixed with
- * scripts/lib.lua), registered with ioredis `defineCommand` (EVALSHA, falling back to EVAL on
- * NOSCRIPT, e.g. after a Redis restart). Semantics are those of MemoryBudgetAllocator; see
- * docs/budget-leases.md.
+ * scripts/lib.lua; amendBudget is init.lua's amend mode), registered with ioredis `defineCommand`
+ * (EVALSHA, falling back to EVAL on NOSCRIPT, e.g. after a Redis restart). Semantics are those of
+ * MemoryBudgetAllocator; see docs/budget-leases.md.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type {
   AllocatorState,
+  AmendOutcome,
+  AmendRequest,
   BudgetAllocator,
   CommitOutcome,
   CommitRefusal,
@@ -187,9 +189,32 @@ export class RedisBudgetAllocator implements BudgetAllocator {
       // Wall clock, not req.now: an expiry in the past would delete the keys at once.
       int(Math.max(req.dayEnd, Date.now()) + KEY_RETENTION_MS),
       this.newEpoch(),
+      int(req.budgetVersion ?? 0),
     ]);
     if (r[0] === 'initialised' || r[0] === 'exists') return { status: r[0], state: parseState(r, 1) };
     throw new Error(`unexpected init reply ${JSON.stringify(r)}`);
+  }
+
+  /** init.lua in amend mode (the embedded script list is fixed; amending sets the same `budget` field). */
+  async amendBudget(req: AmendRequest): Promise<AmendOutcome> {
+    const r = await this.run('init', req.campaignDay, [
+      'amend',
+      assertNanos(req.dailyBudget, 'dailyBudget'),
+      int(req.budgetVersion ?? 0),
+      int(req.now),
+      this.reclaimLimit,
+    ]);
+    switch (r[0]) {
+      case 'uninitialised':
+        return { status: 'uninitialised' };
+      case 'amended':
+        return { status: 'amended', previousBudget: num(r[1]), withdrawn: num(r[2]), state: parseState(r, 3) };
+      case 'unchanged':
+      case 'stale':
+        return { status: r[0], state: parseState(r, 1) };
+      default:
+        throw new Error(`unexpected amend reply ${JSON.stringify(r)}`);
+    }
   }
 
   async state(campaignDay: string): Promise<AllocatorState | undefined> {
@@ -219,5 +244,6 @@ function parseState(r: Reply, at: number): AllocatorState {
     refusedCommits: num(r[at + 5]),
     refusedAmount: num(r[at + 6]),
     openLeases: num(r[at + 7]),
+    budgetVersion: num(r[at + 8]),
   };
 }

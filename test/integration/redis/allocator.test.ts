@@ -226,3 +226,125 @@ describe('RedisBudgetAllocator', () => {
     expect(ttl).toBeGreaterThan(0);
   });
 });
+
+describe('RedisBudgetAllocator.amendBudget (init.lua, amend mode)', () => {
+  beforeEach(() => ctx.flush());
+
+  const amend = (dailyBudget: number, budgetVersion = 0, now = NOON + 10) => ctx.allocator.amendBudget({ campaignDay: CD, dailyBudget, budgetVersion, now });
+  const grant = async (bidderId: string, want: number, now = NOON) => {
+    const g = await ctx.allocator.grantLease(grantReq({ bidderId, want, now }));
+    if (g.status !== 'granted') throw new Error(`no grant: ${g.status}`);
+    return g.lease.leaseId;
+  };
+  const commit = (leaseId: string, bidId: string, amount: number) => ctx.allocator.commitSpend({ campaignDay: CD, leaseId, bidId, amount, now: NOON + 20 });
+
+  it('answers uninitialised for a campaign-day without state and creates nothing', async () => {
+    // Act
+    const outcome = await amend(500);
+    // Assess
+    expect(outcome).toEqual({ status: 'uninitialised' });
+    expect(await ctx.allocator.state(CD)).toBeUndefined();
+  });
+
+  it('lowered between committed and granted: the newest lease gives back the excess and commits beyond the new budget are refused', async () => {
+    // Prepare: two leases of 400 (b is newer), 100 committed on a.
+    await init(1_000);
+    const a = await grant('a', 400, NOON);
+    const b = await grant('b', 400, NOON + 1);
+    await commit(a, 'a1', 100);
+    // Act
+    const outcome = await amend(500, 2);
+    // Assess
+    expect(outcome).toMatchObject({ status: 'amended', previousBudget: 1_000, withdrawn: 300 });
+    expect(outcome.status === 'amended' && outcome.state).toMatchObject({ dailyBudget: 500, released: 500, granted: 500, committed: 100, budgetVersion: 2 });
+    expect(await commit(b, 'b1', 100)).toEqual({ status: 'committed', amount: 100 });
+    expect(await commit(b, 'b2', 1)).toEqual({ status: 'refused', reason: 'over_lease' });
+    expect(await commit(a, 'a2', 300)).toEqual({ status: 'committed', amount: 300 });
+    expect(await commit(a, 'a3', 1)).toEqual({ status: 'refused', reason: 'over_lease' });
+    expect((await ctx.allocator.grantLease(grantReq({ now: NOON + 30 }))).status).toBe('exhausted');
+    expect(await ctx.allocator.state(CD)).toMatchObject({ dailyBudget: 500, granted: 500, committed: 500 });
+  });
+
+  it('is idempotent: the same amendment again changes nothing', async () => {
+    // Prepare
+    await init(1_000);
+    await grant('a', 800);
+    const first = await amend(500, 2);
+    // Act
+    const again = await amend(500, 2);
+    // Assess
+    expect(first.status).toBe('amended');
+    expect(again).toEqual({ status: 'unchanged', state: first.status === 'amended' ? first.state : undefined });
+  });
+
+  it('lowered below committed: what is committed is the budget in force, every lease shrinks to its commits, nothing more is granted', async () => {
+    // Prepare
+    await init(1_000);
+    const a = await grant('a', 600);
+    await commit(a, 'a1', 450);
+    // Act
+    const outcome = await amend(300);
+    // Assess
+    expect(outcome).toMatchObject({ status: 'amended', withdrawn: 150, state: { dailyBudget: 450, released: 450, granted: 450, committed: 450 } });
+    expect(await commit(a, 'a2', 1)).toEqual({ status: 'refused', reason: 'over_lease' });
+    expect((await ctx.allocator.grantLease(grantReq({ now: NOON + 30 }))).status).toBe('exhausted');
+  });
+
+  it('lowered with a restart hold open: the hold gives back first, so leases of the new epoch keep their room', async () => {
+    // Prepare: re-initialised with 400 held for leases of the lost state (reclaimed before the new
+    // lease of 300 is: the hold goes first whatever the reclaim order).
+    await init(1_000, 0, 400, NOON + 12_000);
+    const fresh = await grant('a', 300);
+    // Act
+    const outcome = await amend(500);
+    // Assess: 200 came off the hold, none off the fresh lease.
+    expect(outcome).toMatchObject({ status: 'amended', withdrawn: 200, state: { granted: 500 } });
+    expect(await commit('lost.1', 'old1', 250)).toEqual({ status: 'refused', reason: 'over_lease' });
+    expect(await commit('lost.1', 'old2', 200)).toEqual({ status: 'committed', amount: 200 });
+    expect(await commit(fresh, 'new1', 300)).toEqual({ status: 'committed', amount: 300 });
+  });
+
+  it('raised: the new curve releases more and it is granted', async () => {
+    // Prepare: everything of 1,000 granted.
+    await init(1_000);
+    await grant('a', 1_000);
+    // Act
+    const outcome = await amend(1_600, 3);
+    const more = await ctx.allocator.grantLease(grantReq({ want: 10_000, releasedNow: 1_600, now: NOON + 30 }));
+    // Assess
+    expect(outcome).toMatchObject({ status: 'amended', previousBudget: 1_000, withdrawn: 0, state: { dailyBudget: 1_600, released: 1_000 } });
+    expect(more.status === 'granted' && more.lease.amount).toBe(600);
+  });
+
+  it('an older version than the one in force changes nothing (a bidder whose catalog lags)', async () => {
+    // Prepare
+    await init(1_000);
+    await amend(500, 7);
+    // Act
+    const stale = await amend(1_000, 6);
+    // Assess
+    expect(stale).toMatchObject({ status: 'stale', state: { dailyBudget: 500, budgetVersion: 7 } });
+  });
+
+  it('racing commits on 4 connections: nothing is committed beyond the budget in force once the lowering ran', async () => {
+    // Prepare: 10 leases of 100, 120 commits of 10 racing one lowering to 300.
+    await init(1_000);
+    const leases: string[] = [];
+    for (let i = 0; i < 10; i++) leases.push(await grant(`b${i}`, 100, NOON + i));
+    const allocators = await Promise.all(Array.from({ length: 4 }, async () => new RedisBudgetAllocator(await ctx.client())));
+    const commitAt = (i: number) =>
+      allocators[i % 4]!.commitSpend({ campaignDay: CD, leaseId: leases[i % 10]!, bidId: `bid${i}`, amount: 10, now: NOON + 20 });
+    // Act: the lowering is sent between the two halves of the commits.
+    const before = Array.from({ length: 60 }, (_, i) => commitAt(i));
+    const lowering = ctx.allocator.amendBudget({ campaignDay: CD, dailyBudget: 300, now: NOON + 20 });
+    const after = Array.from({ length: 60 }, (_, i) => commitAt(60 + i));
+    const [outcome, ...commits] = await Promise.all([lowering, ...before, ...after]);
+    // Assess: the budget in force is 300, or what was committed when the lowering ran if more.
+    if (outcome!.status !== 'amended' && outcome!.status !== 'unchanged') throw new Error(`not amended: ${outcome!.status}`);
+    const inForce = outcome!.state.dailyBudget;
+    expect(inForce).toBe(Math.max(300, outcome!.state.committed));
+    const accepted = commits.filter((c) => c.status === 'committed').length * 10;
+    expect(await ctx.allocator.state(CD)).toMatchObject({ dailyBudget: inForce, granted: inForce, committed: accepted });
+    expect(accepted).toBeLessThanOrEqual(inForce);
+  });
+});

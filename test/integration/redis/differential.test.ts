@@ -13,7 +13,8 @@ const ctx = useRedis();
 const CD = 'camp-d/2026-11-22';
 
 type Op =
-  | { k: 'init'; budget: number; committed: number; outstanding: number; hold: number }
+  | { k: 'init'; budget: number; committed: number; outstanding: number; hold: number; version: number }
+  | { k: 'amend'; budget: number; version: number }
   | { k: 'grant'; want: number; min: number; ttl: number; grace: number; released: number }
   | { k: 'commit'; lease: number; bid: number; amount: number }
   | { k: 'return'; lease: number; keep: number }
@@ -23,7 +24,9 @@ type Op =
   | { k: 'lose' };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 2, arbitrary: fc.record({ k: fc.constant('init' as const), budget: fc.integer({ min: 0, max: 2_000 }), committed: fc.integer({ min: 0, max: 500 }), outstanding: fc.integer({ min: 0, max: 800 }), hold: fc.integer({ min: 0, max: 3_000 }) }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('init' as const), budget: fc.integer({ min: 0, max: 2_000 }), committed: fc.integer({ min: 0, max: 500 }), outstanding: fc.integer({ min: 0, max: 800 }), hold: fc.integer({ min: 0, max: 3_000 }), version: fc.nat(3) }) },
+  // Mostly below what is granted, so open leases give room back (in an order both must agree on).
+  { weight: 4, arbitrary: fc.record({ k: fc.constant('amend' as const), budget: fc.oneof(fc.integer({ min: 0, max: 600 }), fc.integer({ min: 0, max: 2_500 })), version: fc.integer({ min: 2, max: 6 }) }) },
   { weight: 5, arbitrary: fc.record({ k: fc.constant('grant' as const), want: fc.integer({ min: 0, max: 600 }), min: fc.integer({ min: 0, max: 50 }), ttl: fc.integer({ min: 0, max: 2_000 }), grace: fc.integer({ min: 0, max: 1_000 }), released: fc.integer({ min: 0, max: 2_500 }) }) },
   { weight: 6, arbitrary: fc.record({ k: fc.constant('commit' as const), lease: fc.nat(40), bid: fc.nat(30), amount: fc.integer({ min: 0, max: 200 }) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('return' as const), lease: fc.nat(40), keep: fc.integer({ min: 0, max: 600 }) }) },
@@ -59,9 +62,13 @@ async function run(a: BudgetAllocator, ops: Op[], lose: () => Promise<void>): Pr
             outstanding: op.outstanding,
             holdUntil: now + op.hold,
             dayEnd: DAY_END,
+            budgetVersion: op.version,
             now,
           }),
         );
+        break;
+      case 'amend':
+        out.push(await a.amendBudget({ campaignDay: CD, dailyBudget: op.budget, budgetVersion: op.version, now }));
         break;
       case 'grant': {
         const r = await a.grantLease({ campaignDay: CD, bidderId: 'b', want: op.want, minAmount: op.min, ttlMs: op.ttl, graceMs: op.grace, releasedNow: op.released, now });

@@ -1,5 +1,5 @@
 -- Shared prelude, prepended to every budget script by redis-allocator.ts.
--- KEYS[1] state hash   budget:{<campaignId>/<day>}         budget released granted committed epoch seq dayEnd refused refusedAmount keyExpireAt
+-- KEYS[1] state hash   budget:{<campaignId>/<day>}         budget released granted committed epoch seq dayEnd refused refusedAmount keyExpireAt budgetVersion
 -- KEYS[2] lease hash   budget:{<campaignId>/<day>}:leases  leaseId -> "amount|committed|expiresAt|reclaimAt|bidderId"
 -- KEYS[3] reclaim zset budget:{<campaignId>/<day>}:reclaim leaseId scored by reclaimAt
 -- KEYS[4] bid hash     budget:{<campaignId>/<day>}:bids    bidId -> committed amount (commit idempotency)
@@ -24,14 +24,14 @@ end
 
 local function load_state()
   local v = redis.call('HMGET', KEYS[1], 'budget', 'released', 'granted', 'committed', 'epoch', 'seq', 'dayEnd',
-    'refused', 'refusedAmount', 'keyExpireAt')
+    'refused', 'refusedAmount', 'keyExpireAt', 'budgetVersion')
   if not v[1] then
     return nil
   end
   return {
     budget = tonumber(v[1]), released = tonumber(v[2]), granted = tonumber(v[3]), committed = tonumber(v[4]),
     epoch = v[5], seq = tonumber(v[6]), dayEnd = tonumber(v[7]), refused = tonumber(v[8]),
-    refusedAmount = tonumber(v[9]), keyExpireAt = tonumber(v[10]),
+    refusedAmount = tonumber(v[9]), keyExpireAt = tonumber(v[10]), budgetVersion = tonumber(v[11]) or 0,
   }
 end
 
@@ -97,5 +97,5 @@ end
 
 local function state_reply(s)
   return { fmt(s.budget), fmt(s.released), fmt(s.granted), fmt(s.committed), s.epoch, fmt(s.refused),
-    fmt(s.refusedAmount), fmt(redis.call('HLEN', KEYS[2])) }
+    fmt(s.refusedAmount), fmt(redis.call('HLEN', KEYS[2])), fmt(s.budgetVersion) }
 end
