@@ -245,12 +245,24 @@ export class LeaseManager {
         continue;
       }
       if (outcome.status === 'refused') {
+        if (outcome.reason === 'uninitialised') this.stopReservingOnLostLeases(spend.campaignId);
         this.emit({ type: 'commit_refused', bidId, reason: outcome.reason, amount: spend.amount });
         return { billable: false, status: 'refused', reason: outcome.reason, amount: spend.amount, campaignId: spend.campaignId };
       }
       return { billable: true, status: outcome.status, amount: outcome.amount, campaignId: spend.campaignId, campaignDay: spend.campaignDay };
     }
     return { billable: false, status: 'unconfirmed', error: lastError, amount: spend.amount, campaignId: spend.campaignId };
+  }
+
+  /**
+   * The allocator has no state for the campaign's day and could not rebuild it yet (the ledger is
+   * behind): the local leases belong to the lost state. Bills for bids reserved on them now would be
+   * refused until the rebuild, a house cost, so no more reservations on them; bids already reserved
+   * keep their bills (after the rebuild the restart hold takes them). Nothing to give back: the
+   * allocator no longer knows these leases.
+   */
+  private stopReservingOnLostLeases(campaignId: string): void {
+    this.local.returnUnreserved(campaignId);
   }
 
   /**
@@ -436,7 +448,9 @@ export class LeaseManager {
         await this.initialise(plan.campaignId, day, campaignDay, now);
         outcome = await this.options.allocator.grantLease(request);
       }
-      if (outcome.status !== 'uninitialised') {
+      if (outcome.status === 'uninitialised') {
+        this.stopReservingOnLostLeases(plan.campaignId);
+      } else {
         this.lostSince.delete(campaignDay);
         this.noticeEpoch(campaignDay, outcome.state);
       }

@@ -154,6 +154,28 @@ describe('rebuild after a Redis loss while the spend consumer lags', () => {
   });
 });
 
+describe('leases of a lost state while the rebuild waits', () => {
+  it('no more reservations on them once a bill is refused uninitialised; bids already reserved stay', async () => {
+    // Prepare: a lease with room for 20 bids, 2 reserved; then Redis loses its state while the consumer lags.
+    const clock = { now: NOON };
+    const consumer = new LaggingConsumer(clock);
+    const events: LeaseEvent[] = [];
+    const { m, allocator } = manager(waitingSource(consumer), clock, events);
+    await m.refresh();
+    expect(m.tryReserve('c1', 100, 'a')).toBe(true);
+    expect(m.tryReserve('c1', 100, 'b')).toBe(true);
+    consumer.lagMs = 60_000;
+    allocator.lose();
+    // Act
+    const bill = await m.commit('a');
+    // Assess: the bill could not be charged, and the lease no longer takes bids whose bills would be
+    // refused the same way; the reservation already made is still there to be billed after the rebuild.
+    expect(bill).toMatchObject({ billable: false, status: 'refused', reason: 'uninitialised' });
+    expect(m.tryReserve('c1', 100, 'c')).toBe(false);
+    expect(m.reservationOf('b')).toBeDefined();
+  });
+});
+
 describe('opening a campaign-day', () => {
   it('the first opening of a day that has started does not wait for a lagging consumer', async () => {
     const clock = { now: NOON };
