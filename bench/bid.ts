@@ -7,7 +7,13 @@
  *   2. with 5 simulated DSPs (local/dsp-sim DEFAULT_FLEET: latency spread 10-90 ms, some timeouts) and
  *      tmax 100: req/s, p50/p99/p99.9 end to end, and the share of answers later than tmax.
  *
+ *   3. --events-ab: only the internal-line-items run, as an A/B of the event path in one run: three
+ *      bidder processes side by side (events published by the worker-thread publisher as in
+ *      production, by the inline BufferedEventPublisher on the main thread, and no events at all),
+ *      measured in turn for --rounds alternations; prints each variant's median and the ratios.
+ *
  *   npx tsx bench/bid.ts [--seconds 10] [--connections 32] [--dsp-connections 64] [--kinesalite]
+ *   npx tsx bench/bid.ts --events-ab [--rounds 3] [--seconds 8] [--connections 32] [--kinesalite]
  */
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -17,6 +23,8 @@ import type { Deal } from '../shared/domain/deal/deal.js';
 import { startBidder } from '../bidder/app.js';
 import { loadConfig } from '../bidder/config.js';
 import { EmfMetrics } from '../bidder/metrics.js';
+import { BufferedEventPublisher } from '../shared/adapters/kinesis/buffered-publisher.js';
+import { createKinesisClient } from '../shared/adapters/kinesis/client.js';
 import { MemorySpendLedger } from '../shared/adapters/memory/memory-spend-ledger.js';
 import { connectBudgetRedis, createBudgetRedis } from '../shared/adapters/redis/client.js';
 import { RedisBudgetAllocator } from '../shared/adapters/redis/redis-allocator.js';
@@ -78,7 +86,10 @@ function benchDeals(): { deal: Deal; campaigns: Campaign[] } {
 }
 
 /** Child process: the bidder itself (the real app wiring; only the line-item source is in memory). */
-async function serveBidder(port: number, redisPort: number, kinesisEndpoint: string, dsps: string, noEvents: boolean): Promise<void> {
+/** How the child publishes events: the app's own wiring (worker thread), inline on the main thread, or not at all. */
+type EventsMode = 'worker' | 'inline' | 'no-events';
+
+async function serveBidder(port: number, redisPort: number, kinesisEndpoint: string, dsps: string, mode: EventsMode): Promise<void> {
   Object.assign(process.env, { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_ENDPOINT_URL_KINESIS: kinesisEndpoint });
   const config = loadConfig({
     PORT: String(port),
@@ -100,7 +111,8 @@ async function serveBidder(port: number, redisPort: number, kinesisEndpoint: str
     dsps: JSON.parse(dsps),
     // Today is initialised up front (preInitialise); the ledger only answers lookups.
     spendLedger: new MemorySpendLedger(),
-    ...(noEvents ? { events: { publish: () => {}, flush: async () => {}, close: async () => {} } } : {}),
+    ...(mode === 'no-events' ? { events: { publish: () => {}, flush: async () => {}, close: async () => {} } } : {}),
+    ...(mode === 'inline' ? { events: new BufferedEventPublisher({ client: createKinesisClient({}), streamName: config.BID_EVENTS_STREAM }) } : {}),
     metrics: new EmfMetrics({ write: (l) => metricsLines.push(l) }),
     log: () => {},
   });
@@ -180,7 +192,7 @@ process.on('uncaughtException', (error) => {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  if (argv[0] === '--serve-bidder') return serveBidder(Number(argv[1]), Number(argv[2]), argv[3]!, argv[4]!, argv[5] === 'no-events');
+  if (argv[0] === '--serve-bidder') return serveBidder(Number(argv[1]), Number(argv[2]), argv[3]!, argv[4]!, (argv[5] as EventsMode | undefined) ?? 'worker');
   const arg = (name: string, d: number) => {
     const i = argv.indexOf(name);
     return i >= 0 ? Number(argv[i + 1]) : d;
@@ -212,6 +224,10 @@ async function main(): Promise<void> {
     await preInitialise(redis.url);
     const basePort = 48_000 + (process.pid % 1000) * 3;
     const body = JSON.stringify(SAMPLE_REQUEST);
+    if (argv.includes('--events-ab')) {
+      await eventsAb({ self, redisPort: redis.port, kinesisEndpoint: kinesis.endpoint, basePort, body, seconds, connections, rounds: arg('--rounds', 3), children });
+      return;
+    }
     console.log(`bench:bid — ${CAMPAIGNS} line items (${CAMPAIGNS / 2} eligible for the request), body ${Buffer.byteLength(body)} B, ${seconds}s per run, ${connections} connections, wrk 1 thread`);
 
     // Baseline: bare node:http answering 204.
@@ -272,6 +288,60 @@ async function main(): Promise<void> {
   } finally {
     await cleanup();
   }
+}
+
+/**
+ * The event path's cost, A/B in one run: the variants run side by side (idle while not measured) and are
+ * measured in turn, `rounds` times, so drift of the shared machine hits them alike.
+ */
+async function eventsAb(o: { self: string; redisPort: number; kinesisEndpoint: string; basePort: number; body: string; seconds: number; connections: number; rounds: number; children: ChildProcess[] }): Promise<void> {
+  const modes: EventsMode[] = ['worker', 'inline', 'no-events'];
+  const urls = new Map<EventsMode, string>();
+  const procs = new Map<EventsMode, ChildProcess>();
+  for (const [i, mode] of modes.entries()) {
+    const port = o.basePort + 1 + i;
+    const child = await startChild([o.self, '--serve-bidder', String(port), String(o.redisPort), o.kinesisEndpoint, '[]', mode]);
+    o.children.push(child);
+    procs.set(mode, child);
+    urls.set(mode, `http://127.0.0.1:${port}/openrtb2/auction`);
+    await runWrk(urls.get(mode)!, o.body, { 'x-exchange-key': KEY }, 2, o.connections);
+  }
+  console.log(`bench:bid --events-ab — ${o.rounds} rounds × ${modes.join(' / ')}, ${o.seconds}s each, ${o.connections} connections`);
+  const rps = new Map<EventsMode, number[]>(modes.map((m) => [m, []]));
+  for (let round = 0; round < o.rounds; round++) {
+    // Alternate the order too: the first run of a round is not always the same variant.
+    const order = round % 2 === 0 ? modes : [...modes].reverse();
+    for (const mode of order) {
+      await stats(procs.get(mode)!);
+      const r = await runWrk(urls.get(mode)!, o.body, { 'x-exchange-key': KEY }, o.seconds, o.connections);
+      const m = await stats(procs.get(mode)!);
+      const drops = sumMetric(m, 'EventBufferDrops')[''] ?? 0;
+      rps.get(mode)!.push(r.rps);
+      console.log(`  round ${round + 1} ${mode.padEnd(9)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  event drops ${drops}`);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const med = Object.fromEntries(modes.map((m) => [m, Math.round(median(rps.get(m)!))])) as Record<EventsMode, number>;
+  const ratio = (a: number, b: number) => Number((a / b).toFixed(3));
+  console.log(
+    JSON.stringify({
+      medianRps: med,
+      workerToNoEvents: ratio(med.worker, med['no-events']),
+      inlineToNoEvents: ratio(med.inline, med['no-events']),
+      workerToInline: ratio(med.worker, med.inline),
+    }),
+  );
+  // A graceful stop (the bidders flush their events; --cpu-prof profiles get written) before cleanup kills.
+  await Promise.all(
+    [...procs.values()].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 10_000);
+          child.once('exit', () => (clearTimeout(timer), resolve()));
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
 }
 
 await main();

@@ -13,9 +13,9 @@ import type { Redis } from 'ioredis';
 import { createDocumentClient } from '../shared/adapters/dynamodb/client.js';
 import { DynamoLineItemSource } from '../shared/adapters/dynamodb/line-item-source.js';
 import { DynamoSpendLedger } from '../shared/adapters/dynamodb/spend-ledger.js';
-import { BufferedEventPublisher } from '../shared/adapters/kinesis/buffered-publisher.js';
 import { createKinesisClient } from '../shared/adapters/kinesis/client.js';
 import { KinesisStreamShards } from '../shared/adapters/kinesis/stream-shards.js';
+import { WorkerEventPublisher } from '../shared/adapters/kinesis/worker-publisher.js';
 import { connectBudgetRedis, createBudgetRedis } from '../shared/adapters/redis/client.js';
 import { RedisBudgetAllocator } from '../shared/adapters/redis/redis-allocator.js';
 import { minorDigitsOf } from '../shared/bidding/line-item.js';
@@ -89,9 +89,11 @@ export async function startBidder(config: BidderConfig, overrides: BidderOverrid
 
   const kinesis = createKinesisClient({});
   const stream = config.BID_EVENTS_STREAM.startsWith('arn:') ? { streamArn: config.BID_EVENTS_STREAM } : { streamName: config.BID_EVENTS_STREAM };
+  // PutRecords (SDK serialization, signing, socket writes, retries) runs in a worker thread: the main
+  // thread only encodes events (shared/adapters/kinesis/worker-publisher.ts). The worker builds its own
+  // client from the same SDK environment (region, endpoint, credentials).
   const events =
-    overrides.events ??
-    new BufferedEventPublisher({ client: kinesis, ...stream, onError: (error, info) => log('event publish failed', { error: String(error), ...info }) });
+    overrides.events ?? new WorkerEventPublisher({ ...stream, onError: (error, info) => log('event publish failed', { error: String(error), ...info }) });
   const shards = overrides.streamShards ?? new KinesisStreamShards({ client: kinesis, ...stream });
   const heartbeat = new StreamHeartbeat({
     shards,

@@ -48,8 +48,13 @@ export function explicitHashKeyOf(event: BidderEvent): string | undefined {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/** The record's JSON text (what encodeEvent turns into UTF-8; writers that pack records use it directly). */
+export function encodeEventJson(event: BidderEvent): string {
+  return JSON.stringify(event);
+}
+
 export function encodeEvent(event: BidderEvent): Uint8Array {
-  return encoder.encode(JSON.stringify(event));
+  return encoder.encode(encodeEventJson(event));
 }
 
 const isoUtc = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, 'must be an ISO-8601 UTC timestamp');

@@ -16,6 +16,9 @@
  *   shutdown        close() stops taking events and drains until `deadlineMs`; what is still buffered then
  *                   is counted as `dropped`.
  *
+ * The bidder runs this inside a worker thread (worker-publisher.ts / publisher-worker.ts), fed with
+ * records encoded on the main thread (publishRecord); publish(event) is the inline form.
+ *
  * Ordering: records of one partition key usually arrive in publish order, but a retried record lands
  * after records published later. Consumers of these events do not depend on order (spend is additive and
  * idempotent per event id).
@@ -24,6 +27,7 @@ import { PutRecordsCommand, type PutRecordsCommandOutput } from '@aws-sdk/client
 import { encodeEvent, explicitHashKeyOf, partitionKeyOf } from '../../events/codec.js';
 import type { BidderEvent } from '../../events/types.js';
 import type { EventSink } from '../../ports/event-sink.js';
+import type { EncodedRecord } from './record-batch.js';
 
 /** Kinesis PutRecords limits. */
 export const KINESIS_LIMITS = {
@@ -61,6 +65,11 @@ export interface BufferedEventPublisherOptions {
   encode?: (event: BidderEvent) => Uint8Array;
   /** Told about calls that failed as a whole, and records given up on (for logs). Must not throw. */
   onError?: (error: unknown, info: { records: number; gaveUp: number }) => void;
+  /**
+   * Told after records left the publisher (sent, failed or dropped), so an owner that mirrors the
+   * counters elsewhere (the publisher worker) can report them. Must not throw.
+   */
+  onSettled?: () => void;
   /** For tests. */
   random?: () => number;
   now?: () => number;
@@ -84,7 +93,8 @@ export interface PublisherStats {
 }
 
 interface Pending {
-  event: BidderEvent;
+  /** Absent on records handed in already encoded (publishRecord). */
+  event?: BidderEvent;
   data?: Uint8Array;
   key?: string;
   /** Pins the record to one shard (heartbeats). */
@@ -109,6 +119,7 @@ export class BufferedEventPublisher implements EventSink {
   private readonly keyOf: (event: BidderEvent) => string;
   private readonly encode: (event: BidderEvent) => Uint8Array;
   private readonly onError: BufferedEventPublisherOptions['onError'];
+  private readonly onSettled: BufferedEventPublisherOptions['onSettled'];
   private readonly random: () => number;
   private readonly now: () => number;
 
@@ -140,6 +151,7 @@ export class BufferedEventPublisher implements EventSink {
     this.keyOf = options.partitionKey ?? partitionKeyOf;
     this.encode = options.encode ?? encodeEvent;
     this.onError = options.onError;
+    this.onSettled = options.onSettled;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     const interval = positiveInt(options.flushIntervalMs ?? 100, 'flushIntervalMs');
@@ -155,6 +167,31 @@ export class BufferedEventPublisher implements EventSink {
         return;
       }
       this.queue.push({ event, bytes: 0, attempts: 0, readyAt: 0 });
+      if (this.queue.length - this.head >= this.maxBatchRecords) this.schedulePump();
+    } catch {
+      this.counters.dropped += 1;
+    }
+  }
+
+  /**
+   * publish() for a record encoded elsewhere (the publisher worker gets records as bytes): same buffer,
+   * batching and retries. A record without a key or over 1 MiB is counted failed.
+   */
+  publishRecord(record: EncodedRecord): void {
+    try {
+      if (this.closed || this.bufferedCount() >= this.capacity) {
+        this.counters.dropped += 1;
+        return;
+      }
+      const bytes = record.data.byteLength + utf8.encode(record.key).byteLength;
+      if (record.key.length === 0 || bytes > KINESIS_LIMITS.maxBytesPerRecord) {
+        this.counters.failed += 1;
+        this.report(new Error(`record of ${bytes} bytes (key "${record.key}") cannot be sent`), 1, 1);
+        return;
+      }
+      const pending: Pending = { data: record.data, key: record.key, bytes, attempts: 0, readyAt: 0 };
+      if (record.hashKey) pending.hashKey = record.hashKey;
+      this.queue.push(pending);
       if (this.queue.length - this.head >= this.maxBatchRecords) this.schedulePump();
     } catch {
       this.counters.dropped += 1;
@@ -190,6 +227,7 @@ export class BufferedEventPublisher implements EventSink {
       this.retries = [];
     }
     this.abandoned = true;
+    this.settled();
   }
 
   private bufferedCount(): number {
@@ -284,13 +322,14 @@ export class BufferedEventPublisher implements EventSink {
   private prepare(record: Pending): boolean {
     if (record.data) return true;
     try {
-      const data = this.encode(record.event);
-      const key = this.keyOf(record.event);
+      const event = record.event!;
+      const data = this.encode(event);
+      const key = this.keyOf(event);
       const bytes = data.byteLength + utf8.encode(key).byteLength;
       if (key.length === 0 || bytes > KINESIS_LIMITS.maxBytesPerRecord) throw new Error(`record of ${bytes} bytes (key "${key}") cannot be sent`);
       record.data = data;
       record.key = key;
-      record.hashKey = explicitHashKeyOf(record.event);
+      record.hashKey = explicitHashKeyOf(event);
       record.bytes = bytes;
       return true;
     } catch (err) {
@@ -324,6 +363,7 @@ export class BufferedEventPublisher implements EventSink {
       this.inFlightRecords -= batch.length;
     }
     if (failed.length > 0) this.retryOrGiveUp(failed);
+    this.settled();
     if (this.draining > 0 || this.queue.length - this.head >= this.maxBatchRecords) this.pump();
     else this.notifyIfIdle();
   }
@@ -353,6 +393,14 @@ export class BufferedEventPublisher implements EventSink {
       this.report(new Error(`gave up on ${gaveUp} record(s) after ${this.maxAttempts} attempts`), records.length, gaveUp);
     }
     if (Number.isFinite(earliest)) setTimeout(() => this.pump(), Math.max(0, earliest - now)).unref();
+  }
+
+  private settled(): void {
+    try {
+      this.onSettled?.();
+    } catch {
+      // a reporting hook must not break the flusher either
+    }
   }
 
   private report(error: unknown, records: number, gaveUp: number): void {
