@@ -278,8 +278,9 @@ async function main(): Promise<void> {
         console.log(`  t=${(t / 1000).toFixed(1)}s restarting Redis (bills so far ${bills})`);
         await redis.restart();
       }
-      // Stop early once nothing has been billed for a while after both failures.
-      if (restarted && Date.now() - lastBillAt > 15_000) return;
+      // Stop early once nothing has been billed for a while after both failures (the rebuild after the
+      // restart waits for the consumer's lag first).
+      if (restarted && Date.now() - lastBillAt > 15_000 + consumerLagMs) return;
       const at = (nextAt += 1000 / rps);
       const wait = at - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
