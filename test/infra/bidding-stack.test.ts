@@ -126,8 +126,8 @@ describe('bidder/Dockerfile', () => {
 
   it('installs with npm ci and bundles bidder/main.ts with esbuild (esm, node24, source map, createRequire banner)', () => {
     expect(text).toMatch(/RUN .*npm ci/);
-    expect(text).toContain('esbuild bidder/main.ts');
-    for (const flag of ['--bundle', '--platform=node', '--format=esm', '--target=node24', '--sourcemap', '--outfile=dist/bidder.mjs']) {
+    expect(text).toContain('bidder=bidder/main.ts');
+    for (const flag of ['--bundle', '--platform=node', '--format=esm', '--target=node24', '--sourcemap', '--outdir=dist', '--out-extension:.js=.mjs']) {
       expect(text).toContain(flag);
     }
     expect(text).toContain("import { createRequire as __ddCreateRequire } from 'node:module'; const require = __ddCreateRequire(import.meta.url);");
@@ -141,7 +141,7 @@ describe('bidder/Dockerfile', () => {
     expect(users.some((u) => /^USER\s+(root|0)(:|\s|$)/i.test(u))).toBe(false);
   });
 
-  it('ships only the bundle and its source map into the runtime stage', () => {
+  it('ships only the bundles and their source maps into the runtime stage', () => {
     const copies = runtime.filter((l) => /^COPY\s/i.test(l));
     expect(copies).toHaveLength(1);
     expect(copies[0]).toMatch(/--from=build/);

@@ -26,8 +26,9 @@ async function bundle(entry: string, outfile: string): Promise<void> {
 describe('WorkerEventPublisher, bundled as in the bidder image', () => {
   it('the Dockerfile builds and ships the worker bundle', () => {
     const dockerfile = readFileSync(join(REPO, 'bidder/Dockerfile'), 'utf8');
-    expect(dockerfile).toContain('esbuild shared/adapters/kinesis/publisher-worker.ts');
-    expect(dockerfile).toContain('--outfile=dist/kinesis-publisher-worker.mjs');
+    expect(dockerfile).toContain('kinesis-publisher-worker=shared/adapters/kinesis/publisher-worker.ts');
+    expect(dockerfile).toContain('--outdir=dist');
+    expect(dockerfile).toContain('--out-extension:.js=.mjs');
     expect(dockerfile).toMatch(/COPY --from=build .*\/src\/dist\/kinesis-publisher-worker\.mjs /);
   });
 
