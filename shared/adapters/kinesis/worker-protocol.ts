@@ -4,25 +4,22 @@
  * small structured-clone data.
  */
 import type { KinesisClientOptions } from './client.js';
-import type { PublisherStats } from './buffered-publisher.js';
+import type { BufferedEventPublisherOptions, PublisherStats } from './buffered-publisher.js';
 import type { RecordBatch } from './record-batch.js';
 
+/** The BufferedEventPublisher options that are plain data (the worker builds the publisher from them). */
+type PublisherTuning = Pick<
+  BufferedEventPublisherOptions,
+  'streamName' | 'streamArn' | 'flushIntervalMs' | 'maxBatchRecords' | 'maxBatchBytes' | 'maxAttempts' | 'backoffBaseMs' | 'backoffMaxMs' | 'maxInFlight'
+>;
+
 /** workerData: what the worker needs to build its own Kinesis client and BufferedEventPublisher. */
-export interface PublisherWorkerConfig {
-  streamName?: string;
-  streamArn?: string;
+export interface PublisherWorkerConfig extends PublisherTuning {
   /** Structured-clonable KinesisClient options (region, endpoint, maxSockets …); credentials from the environment unless given. */
   client: Pick<KinesisClientOptions, 'region' | 'endpoint' | 'maxSockets' | 'requestTimeoutMs' | 'maxAttempts'> & {
     credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   };
   capacity: number;
-  flushIntervalMs?: number;
-  maxBatchRecords?: number;
-  maxBatchBytes?: number;
-  maxAttempts?: number;
-  backoffBaseMs?: number;
-  backoffMaxMs?: number;
-  maxInFlight?: number;
 }
 
 export type ToWorker =
