@@ -2,44 +2,27 @@
  * BufferedEventPublisher against kinesalite (the local Kinesis): what is published arrives, decodable,
  * under the advertiser's partition key; 10k events flush within bounds; close() drains.
  */
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BufferedEventPublisher } from '../../../shared/adapters/kinesis/buffered-publisher.js';
 import { decodeBase64Event, type BidderEvent } from '../../../shared/events/index.js';
-import { ensureStream, localKinesisClient, readStream, startKinesalite, type LocalKinesis } from '../../../local/kinesis/launch.js';
+import { ensureStream, readStream } from '../../../local/kinesis/launch.js';
+import { useKinesalite } from '../../support/kinesalite.js';
 import { auctionEvent, billEvent, noBidEvent } from '../../unit/events/fixtures.js';
 
-let kinesis: LocalKinesis;
-let client: KinesisClient;
-let streams = 0;
-
-beforeAll(async () => {
-  kinesis = await startKinesalite();
-  client = localKinesisClient(kinesis.endpoint);
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await kinesis?.stop();
-});
-
-async function freshStream(shards = 2): Promise<string> {
-  streams += 1;
-  const { streamName } = await ensureStream(client, `bid-events-${streams}`, shards);
-  return streamName;
-}
+const kinesis = useKinesalite('bid-events');
+const freshStream = (shards?: number) => kinesis.freshStream(shards);
 
 describe('BufferedEventPublisher → kinesalite', () => {
   it('ensureStream creates an ACTIVE provisioned stream and is idempotent', async () => {
     const name = await freshStream(3);
-    const again = await ensureStream(client, name, 3);
+    const again = await ensureStream(kinesis.client, name, 3);
     expect(again.streamArn).toMatch(new RegExp(`stream/${name}$`));
   });
 
   it('delivers each event once, decodable, partitioned by advertiser, in Lambda record shape', async () => {
     // Prepare
     const streamName = await freshStream();
-    const publisher = new BufferedEventPublisher({ client, streamName });
+    const publisher = new BufferedEventPublisher({ client: kinesis.client, streamName });
     const events: BidderEvent[] = [
       auctionEvent({ advertiser: 'shoes.example' }),
       auctionEvent({ advertiser: 'cars.example' }),
@@ -49,7 +32,7 @@ describe('BufferedEventPublisher → kinesalite', () => {
     // Act
     for (const e of events) publisher.publish(e);
     await publisher.close();
-    const records = await readStream(client, streamName);
+    const records = await readStream(kinesis.client, streamName);
     // Assess
     expect(publisher.stats()).toMatchObject({ sent: 4, failed: 0, dropped: 0 });
     expect(records).toHaveLength(4);
@@ -69,7 +52,7 @@ describe('BufferedEventPublisher → kinesalite', () => {
   it('flushes 10,000 events within 10 s, none lost', async () => {
     // Prepare
     const streamName = await freshStream(4);
-    const publisher = new BufferedEventPublisher({ client, streamName, capacity: 20_000 });
+    const publisher = new BufferedEventPublisher({ client: kinesis.client, streamName, capacity: 20_000 });
     const advertisers = Array.from({ length: 50 }, (_, i) => `adv-${i}.example`);
     // Act
     const started = performance.now();
@@ -81,7 +64,7 @@ describe('BufferedEventPublisher → kinesalite', () => {
     expect(publishMs).toBeLessThan(1_000);
     expect(flushMs).toBeLessThan(10_000);
     expect(publisher.stats()).toMatchObject({ sent: 10_000, buffered: 0, inFlight: 0, dropped: 0, failed: 0 });
-    const records = await readStream(client, streamName);
+    const records = await readStream(kinesis.client, streamName);
     expect(records).toHaveLength(10_000);
     expect(new Set(records.map((r) => r.kinesis.partitionKey))).toEqual(new Set(advertisers));
     await publisher.close();
@@ -91,18 +74,18 @@ describe('BufferedEventPublisher → kinesalite', () => {
   it('close() drains what is buffered before it resolves', async () => {
     // Prepare: a flush interval far longer than the test
     const streamName = await freshStream();
-    const publisher = new BufferedEventPublisher({ client, streamName, flushIntervalMs: 60_000, capacity: 5_000 });
+    const publisher = new BufferedEventPublisher({ client: kinesis.client, streamName, flushIntervalMs: 60_000, capacity: 5_000 });
     for (let i = 0; i < 1_234; i += 1) publisher.publish(auctionEvent());
     expect(publisher.stats().sent).toBe(0);
     // Act
     await publisher.close({ deadlineMs: 10_000 });
     // Assess
     expect(publisher.stats()).toMatchObject({ sent: 1_234, buffered: 0, dropped: 0 });
-    expect(await readStream(client, streamName)).toHaveLength(1_234);
+    expect(await readStream(kinesis.client, streamName)).toHaveLength(1_234);
   });
 
   it('counts records for a stream that does not exist as failed after bounded retries, and never throws', async () => {
-    const publisher = new BufferedEventPublisher({ client, streamName: 'no-such-stream', maxAttempts: 2, backoffBaseMs: 1 });
+    const publisher = new BufferedEventPublisher({ client: kinesis.client, streamName: 'no-such-stream', maxAttempts: 2, backoffBaseMs: 1 });
     publisher.publish(auctionEvent());
     await publisher.close({ deadlineMs: 10_000 });
     expect(publisher.stats()).toMatchObject({ sent: 0, failed: 1, retried: 1 });

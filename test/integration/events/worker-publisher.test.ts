@@ -3,32 +3,15 @@
  * arrives intact (decodeEvent gives back the same event), under the same partition keys as the inline
  * publisher's; 10k events flush; close() drains; a missing stream ends in counted failures.
  */
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WorkerEventPublisher } from '../../../shared/adapters/kinesis/worker-publisher.js';
 import { decodeBase64Event, type BidderEvent } from '../../../shared/events/index.js';
-import { ensureStream, localKinesisClient, readStream, startKinesalite, type LocalKinesis } from '../../../local/kinesis/launch.js';
+import { readStream } from '../../../local/kinesis/launch.js';
+import { useKinesalite } from '../../support/kinesalite.js';
 import { auctionEvent, billEvent, lossEvent, noBidEvent } from '../../unit/events/fixtures.js';
 
-let kinesis: LocalKinesis;
-let client: KinesisClient;
-let streams = 0;
-
-beforeAll(async () => {
-  kinesis = await startKinesalite();
-  client = localKinesisClient(kinesis.endpoint);
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await kinesis?.stop();
-});
-
-async function freshStream(shards = 2): Promise<string> {
-  streams += 1;
-  const { streamName } = await ensureStream(client, `worker-events-${streams}`, shards);
-  return streamName;
-}
+const kinesis = useKinesalite('worker-events');
+const freshStream = (shards?: number) => kinesis.freshStream(shards);
 
 const workerClient = () => ({ endpoint: kinesis.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 
@@ -47,7 +30,7 @@ describe('WorkerEventPublisher → kinesalite', () => {
     // Act
     for (const e of events) publisher.publish(e);
     await publisher.close();
-    const records = await readStream(client, streamName);
+    const records = await readStream(kinesis.client, streamName);
     // Assess
     expect(publisher.stats()).toMatchObject({ sent: events.length, failed: 0, dropped: 0 });
     expect(records).toHaveLength(events.length);
@@ -70,7 +53,7 @@ describe('WorkerEventPublisher → kinesalite', () => {
     // Assess
     expect(afterFlush).toMatchObject({ sent: 10_000, buffered: 0, inFlight: 0, dropped: 0, failed: 0 });
     expect(publisher.stats()).toMatchObject({ sent: 11_234, buffered: 0, dropped: 0, failed: 0 });
-    expect(await readStream(client, streamName)).toHaveLength(11_234);
+    expect(await readStream(kinesis.client, streamName)).toHaveLength(11_234);
   });
 
   it('counts records for a stream that does not exist as failed after bounded retries', async () => {
