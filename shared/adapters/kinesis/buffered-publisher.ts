@@ -3,6 +3,7 @@
  *
  *   publish(event)  O(1), synchronous, never throws: appends to a bounded in-memory buffer; when the
  *                   buffer holds `capacity` records (retries included), the event is dropped and counted.
+ *                   The last tenth of the capacity takes only billing notices (see admits).
  *   flusher         a background timer (every `flushIntervalMs`, or at once when a full batch is waiting)
  *                   sends PutRecords batches of ≤ `maxBatchRecords` (500) records and ≤ `maxBatchBytes`
  *                   (5 MiB, data + partition keys, as Kinesis counts) with up to `maxInFlight` calls in
@@ -106,6 +107,15 @@ interface Pending {
 
 const utf8 = new TextEncoder();
 
+/**
+ * Whether a buffer holding `held` of `capacity` records takes `event`. The last tenth is kept for
+ * billing notices: budgets are rebuilt from their spend after a Redis loss, so a dropped bill is spend
+ * the ledger never learns of, while a dropped auction or win event costs only analytics.
+ */
+export function admits(event: BidderEvent, held: number, capacity: number): boolean {
+  return held < (event.type === 'notice.bill' ? capacity : capacity - Math.ceil(capacity / 10));
+}
+
 export class BufferedEventPublisher implements EventSink {
   private readonly client: PutRecordsClient;
   private readonly target: { StreamName?: string; StreamARN?: string };
@@ -162,7 +172,7 @@ export class BufferedEventPublisher implements EventSink {
   /** Hot path: O(1), no I/O, never throws. */
   publish(event: BidderEvent): void {
     try {
-      if (this.closed || this.bufferedCount() >= this.capacity) {
+      if (this.closed || !admits(event, this.bufferedCount(), this.capacity)) {
         this.counters.dropped += 1;
         return;
       }

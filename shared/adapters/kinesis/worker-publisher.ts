@@ -9,7 +9,8 @@
  * which runs the same BufferedEventPublisher as the inline path (batching, retries, limits).
  *
  *   publish(event)  O(1), synchronous, never throws: queues the event; events beyond `capacity` records
- *                   held (queued here, buffered or in flight in the worker) are dropped and counted.
+ *                   held (queued here, buffered or in flight in the worker) are dropped and counted;
+ *                   the last tenth takes only billing notices (admits in buffered-publisher.ts).
  *   hand-off        `handoffMs` after the first queued event, or at once when `handoffRecords` are
  *                   queued: encode, transfer. Events must not be mutated after publish (as before).
  *   stats()         the worker's counters (sent after records settle) plus this side's drops and
@@ -25,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { BidderEvent } from '../../events/types.js';
 import type { EventSink } from '../../ports/event-sink.js';
-import type { PublisherStats } from './buffered-publisher.js';
+import { admits, type PublisherStats } from './buffered-publisher.js';
 import { RecordBatchWriter, transferListOf } from './record-batch.js';
 import type { FromWorker, PublisherWorkerConfig, ToWorker } from './worker-protocol.js';
 
@@ -108,7 +109,7 @@ export class WorkerEventPublisher implements EventSink {
   /** Hot path: O(1), no I/O, never throws. */
   publish(event: BidderEvent): void {
     try {
-      if (this.closed || this.held() >= this.capacity) {
+      if (this.closed || !admits(event, this.held(), this.capacity)) {
         this.local.dropped += 1;
         return;
       }

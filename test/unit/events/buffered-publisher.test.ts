@@ -32,14 +32,18 @@ describe('BufferedEventPublisher', () => {
     expect(s.dropped).toBeGreaterThanOrEqual(49_000 - s.inFlight);
   });
 
-  it('drops and counts when the buffer is full', () => {
+  it('drops and counts when the buffer is full; the last tenth is kept for billing notices', () => {
     // Prepare: no timer flush during the test, batches larger than the buffer
     const client = new FakeKinesis();
     const p = publisher(client, { capacity: 10, flushIntervalMs: 60_000 });
     // Act
     for (let i = 0; i < 15; i += 1) p.publish(auctionEvent());
-    // Assess
-    expect(p.stats()).toMatchObject({ buffered: 10, dropped: 5, sent: 0, inFlight: 0 });
+    const afterAuctions = p.stats();
+    p.publish(billEvent('b1', { campaignId: 'c1', day: '2026-11-22', costNanos: 1 }));
+    p.publish(billEvent('b2', { campaignId: 'c1', day: '2026-11-22', costNanos: 1 }));
+    // Assess: 9 auctions taken, 6 dropped; one bill fits in the reserve, the next finds the buffer full
+    expect(afterAuctions).toMatchObject({ buffered: 9, dropped: 6, sent: 0, inFlight: 0 });
+    expect(p.stats()).toMatchObject({ buffered: 10, dropped: 7 });
   });
 
   it('counts events published after close as dropped', async () => {
