@@ -5,7 +5,7 @@
  * docs/budget-leases.md, "Restart").
  */
 import type { PacingMode } from '../domain/campaign/campaign.js';
-import type { BudgetLedger } from '../ports/spend-ledger.js';
+import type { BudgetLedger, CampaignDayOpening } from '../ports/spend-ledger.js';
 import type { StreamShards } from '../ports/stream-shards.js';
 import type { CampaignDay } from './campaign-day.js';
 import { LedgerBehindError, type BudgetSource, type CampaignDayBudget, type LoadContext } from './ports.js';
@@ -26,6 +26,13 @@ export interface LedgerSourceOptions {
    * Default 30 s.
    */
   marginMs?: number;
+  /**
+   * How long one reading of the watermark serves every campaign-day waiting for its rebuild, ms: after
+   * a Redis loss every campaign of every task asks on each lease refresh. Default 1 s. A reading is a
+   * lower bound (watermarks only move forward), so reusing it can only delay a rebuild.
+   */
+  coverageCacheMs?: number;
+  clock?: () => number;
 }
 
 export const DEFAULT_LEDGER_MARGIN_MS = 30_000;
@@ -43,9 +50,19 @@ export const DEFAULT_LEDGER_MARGIN_MS = 30_000;
  */
 export function budgetSourceFromLedger(ledger: BudgetLedger, lookup: CampaignBudgetLookup, options: LedgerSourceOptions): BudgetSource {
   const marginMs = options.marginMs ?? DEFAULT_LEDGER_MARGIN_MS;
+  const coverageCacheMs = options.coverageCacheMs ?? 1_000;
+  const clock = options.clock ?? Date.now;
+  let coverage: { at: number; covered: Promise<number | undefined> } | undefined;
+  const coveredUntil = () => {
+    if (!coverage || clock() - coverage.at >= coverageCacheMs) {
+      const covered = options.shards.openShards().then((shards) => ledger.coveredUntil(shards.map((s) => s.key)));
+      coverage = { at: clock(), covered };
+      covered.catch(() => (coverage = undefined)); // a failed reading is not reused
+    }
+    return coverage.covered;
+  };
   const requireCoverage = async (cd: CampaignDay, stateLostBy: number) => {
-    const shards = await options.shards.openShards();
-    const covered = await ledger.coveredUntil(shards.map((s) => s.key));
+    const covered = await coveredUntil();
     const needed = stateLostBy + marginMs;
     if (covered === undefined || covered < needed) {
       throw new LedgerBehindError(
@@ -53,12 +70,23 @@ export function budgetSourceFromLedger(ledger: BudgetLedger, lookup: CampaignBud
       );
     }
   };
+  // Days known to be open need no further UpdateItem: once open, a day stays open. A day this source
+  // opened counts as open from then on too (its first initialisation may have reached Redis).
+  const open = new Set<string>();
+  const openDay = async (cd: CampaignDay): Promise<CampaignDayOpening> => {
+    const key = `${cd.campaignId}/${cd.day}`;
+    if (open.has(key)) return 'already_open';
+    const opening = await ledger.openCampaignDay(cd.campaignId, cd.day, options.openedBy);
+    if (open.size >= 10_000) open.clear();
+    open.add(key);
+    return opening;
+  };
   return {
     async load(cd: CampaignDay, context?: LoadContext): Promise<CampaignDayBudget | undefined> {
       const campaign = await lookup(cd.campaignId);
       if (!campaign) return undefined;
       // Without a context this is a budget lookup, not an initialisation: nothing to open.
-      const opening = context ? await ledger.openCampaignDay(cd.campaignId, cd.day, options.openedBy) : undefined;
+      const opening = context ? await openDay(cd) : undefined;
       const budget = async () => ({ dailyBudget: campaign.dailyBudget, pacing: campaign.pacing, committed: (await ledger.getSpend(cd.campaignId, cd.day)).amountNanos });
       if (context?.stateLostBy === undefined) return budget();
       if (opening === 'opened') {

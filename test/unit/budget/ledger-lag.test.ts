@@ -27,7 +27,7 @@ class LaggingConsumer {
   readonly ledger = new MemorySpendLedger();
   lagMs = 0;
   private stream: { entry: SpendEntry; at: number }[] = [];
-  constructor(private readonly clock: { now: number }) {}
+  constructor(readonly clock: { now: number }) {}
 
   publish(entry: SpendEntry): void {
     this.stream.push({ entry, at: this.clock.now });
@@ -52,7 +52,8 @@ function naiveSource(consumer: LaggingConsumer): BudgetSource {
   };
 }
 
-const waitingSource = (consumer: LaggingConsumer) => budgetSourceFromLedger(consumer.ledger, lookup, { shards: SHARDS, openedBy: 'b1', marginMs: 1_000 });
+const waitingSource = (consumer: LaggingConsumer, openedBy = 'b1') =>
+  budgetSourceFromLedger(consumer.ledger, lookup, { shards: SHARDS, openedBy, marginMs: 1_000, clock: () => consumer.clock.now });
 
 function manager(source: BudgetSource, clock: { now: number }, events: LeaseEvent[], allocator = new MemoryBudgetAllocator()) {
   const m = new LeaseManager({
@@ -146,11 +147,40 @@ describe('rebuild after a Redis loss while the spend consumer lags', () => {
     const clock = { now: NOON };
     const consumer = new LaggingConsumer(clock);
     const twoShards: StreamShards = { openShards: async () => [{ shardId: 'shard-0', key: 'shard-0', startingHashKey: '0' }, { shardId: 'shard-1', key: 'shard-1', startingHashKey: '2' }] };
-    const source = budgetSourceFromLedger(consumer.ledger, lookup, { shards: twoShards, openedBy: 'b1', marginMs: 0 });
+    const source = budgetSourceFromLedger(consumer.ledger, lookup, { shards: twoShards, openedBy: 'b1', marginMs: 0, clock: () => clock.now });
     await consumer.ledger.openCampaignDay('c1', DAY, 'earlier');
     clock.now = NOON + 60_000;
     await consumer.consume(); // shard-0 only
     await expect(source.load({ campaignId: 'c1', day: DAY }, { stateLostBy: NOON })).rejects.toThrow(/covers until nothing/);
+  });
+});
+
+describe('many campaign-days waiting for one rebuild', () => {
+  it('share one watermark reading per coverageCacheMs, and each day is opened in the ledger once', async () => {
+    // Prepare: 200 campaign-days already open (held before the loss), a consumer far behind.
+    const clock = { now: NOON };
+    const consumer = new LaggingConsumer(clock);
+    const calls = { coveredUntil: 0, openCampaignDay: 0 };
+    const ledger = consumer.ledger;
+    const counting = {
+      getSpend: ledger.getSpend.bind(ledger),
+      coveredUntil: (shards: readonly string[]) => (calls.coveredUntil++, ledger.coveredUntil(shards)),
+      openCampaignDay: (c: string, d: string, by: string) => (calls.openCampaignDay++, ledger.openCampaignDay(c, d, by)),
+    };
+    const ids = Array.from({ length: 200 }, (_, i) => `c${i}`);
+    for (const id of ids) await ledger.openCampaignDay(id, DAY, 'before-the-loss');
+    const source = budgetSourceFromLedger(counting, lookup, { shards: SHARDS, openedBy: 'b1', coverageCacheMs: 1_000, clock: () => clock.now });
+    const attempt = () => Promise.allSettled(ids.map((campaignId) => source.load({ campaignId, day: DAY }, { stateLostBy: NOON })));
+    // Act: three rounds of rebuild attempts, the last after the cache period
+    await attempt();
+    clock.now += 500;
+    await attempt();
+    clock.now += 600;
+    const last = await attempt();
+    // Assess: still waiting (fail closed), with 2 readings instead of 600 and 200 openings instead of 600
+    expect(last.every((r) => r.status === 'rejected')).toBe(true);
+    expect(calls.coveredUntil).toBe(2);
+    expect(calls.openCampaignDay).toBe(200);
   });
 });
 
@@ -194,7 +224,7 @@ describe('opening a campaign-day', () => {
     const consumer = new LaggingConsumer(clock);
     consumer.lagMs = 60_000;
     const a = waitingSource(consumer);
-    const b = budgetSourceFromLedger(consumer.ledger, lookup, { shards: SHARDS, openedBy: 'b2', marginMs: 1_000 });
+    const b = waitingSource(consumer, 'b2');
     await expect(a.load({ campaignId: 'c1', day: DAY }, { stateLostBy: NOON })).resolves.toMatchObject({ committed: 0 });
     await expect(b.load({ campaignId: 'c1', day: DAY }, { stateLostBy: NOON })).rejects.toThrow(/covers until/);
     await expect(a.load({ campaignId: 'c1', day: DAY }, { stateLostBy: NOON })).rejects.toThrow(/covers until/);
