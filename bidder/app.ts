@@ -19,6 +19,7 @@ import { WorkerEventPublisher } from '../shared/adapters/kinesis/worker-publishe
 import { connectBudgetRedis, createBudgetRedis } from '../shared/adapters/redis/client.js';
 import { RedisBudgetAllocator } from '../shared/adapters/redis/redis-allocator.js';
 import { minorDigitsOf } from '../shared/bidding/line-item.js';
+import type { CampaignBudgetInfo } from '../shared/bidding/line-items-from-deals.js';
 import type { DspConfig } from '../shared/bidding/dsp/config.js';
 import { budgetSourceFromLedger } from '../shared/budget/ledger-source.js';
 import { LeaseManager, type CampaignLeasePlan, type LeaseEvent } from '../shared/budget/lease-manager.js';
@@ -110,7 +111,7 @@ export async function startBidder(config: BidderConfig, overrides: BidderOverrid
     spend,
     (campaignId) => {
       const b = catalog.snapshot.budgets.get(campaignId);
-      return b && { dailyBudget: minorToNanos(b.dailyBudgetMinor, minorDigitsOf(b.currency)), pacing: b.pacing };
+      return b && { dailyBudget: dailyBudgetNanos(b), pacing: b.pacing };
     },
     { shards, openedBy: config.bidderId, marginMs: config.LEDGER_MARGIN_MS },
   );
@@ -229,12 +230,16 @@ export async function startBidder(config: BidderConfig, overrides: BidderOverrid
   return { port, config, pipeline, leases, catalog, metrics, server, redis, stop };
 }
 
+function dailyBudgetNanos(b: CampaignBudgetInfo): number {
+  return minorToNanos(b.dailyBudgetMinor, minorDigitsOf(b.currency));
+}
+
 /** Lease sizes: LEASE_BASIS_POINTS of the daily budget, at least 10 impressions at the highest bid, at most the budget. */
 export function plans(catalog: LineItemCatalog, basisPoints: number): CampaignLeasePlan[] {
   const out: CampaignLeasePlan[] = [];
   for (const b of catalog.snapshot.budgets.values()) {
     const digits = minorDigitsOf(b.currency);
-    const daily = minorToNanos(b.dailyBudgetMinor, digits);
+    const daily = dailyBudgetNanos(b);
     // One impression at maxBid CPM costs maxBid(micros) nanos.
     const maxImpression = b.maxBidMinor * 10 ** (6 - digits);
     const lease = Math.min(daily, Math.max(maxImpression * 10, Math.floor((daily * basisPoints) / 10_000)));

@@ -160,26 +160,12 @@ export class DynamoSpendLedger implements SpendLedger {
   }
 
   async coveredUntil(shards: readonly string[]): Promise<number | undefined> {
-    const watermarks = new Map<string, number>();
-    let keys: Record<string, unknown>[] = [...new Set(shards)].map((shard) => ({ pk: spendKeys.consumer, sk: spendKeys.shard(shard) }));
-    const wanted = keys.length;
-    for (let retries = 0; keys.length > 0; ) {
-      const batch = keys.slice(0, 100);
-      const out = await this.client.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: batch, ConsistentRead: true, ProjectionExpression: 'sk, watermarkMs' } } }),
-      );
-      for (const item of out.Responses?.[this.tableName] ?? []) watermarks.set(String(item.sk), Number(item.watermarkMs));
-      const unprocessed = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
-      keys = [...keys.slice(100), ...unprocessed];
-      if (unprocessed.length > 0) {
-        if (++retries >= 10) throw new Error('coveredUntil: DynamoDB left keys unprocessed after 10 retries');
-        await sleep(20 * 2 ** retries);
-      }
-    }
+    const keys = [...new Set(shards)].map((shard) => ({ pk: spendKeys.consumer, sk: spendKeys.shard(shard) }));
+    const items = await this.consistentBatchGet(keys, 'sk, watermarkMs');
+    const watermarks = items.map((item) => Number(item.watermarkMs));
     // A shard without a watermark proves nothing: its unread records may hold bills.
-    if (wanted === 0 || watermarks.size < wanted) return undefined;
-    const values = [...watermarks.values()];
-    return values.some((t) => !Number.isFinite(t)) ? undefined : Math.min(...values);
+    if (keys.length === 0 || watermarks.length < keys.length || watermarks.some((t) => !Number.isFinite(t))) return undefined;
+    return Math.min(...watermarks);
   }
 
   async openCampaignDay(campaignId: string, day: string, openedBy: string): Promise<CampaignDayOpening> {
@@ -286,17 +272,27 @@ export class DynamoSpendLedger implements SpendLedger {
 
   /** Event ids among `entries` whose markers exist (consistent reads). */
   private async existingMarkers(pk: string, entries: SpendEntry[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    let keys: Record<string, unknown>[] = entries.map((e) => ({ pk, sk: spendKeys.event(e.eventId) }));
-    for (let round = 0; keys.length > 0 && round < 10; round += 1) {
+    const items = await this.consistentBatchGet(entries.map((e) => ({ pk, sk: spendKeys.event(e.eventId) })), 'eventId');
+    return new Set(items.map((item) => String(item.eventId)));
+  }
+
+  /** Consistent BatchGetItem of any number of keys (100 per call), retrying what DynamoDB leaves unprocessed. */
+  private async consistentBatchGet(keys: Record<string, unknown>[], projection: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let pending = keys;
+    for (let retries = 0; pending.length > 0; ) {
       const out = await this.client.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'eventId' } } }),
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending.slice(0, 100), ConsistentRead: true, ProjectionExpression: projection } } }),
       );
-      for (const item of out.Responses?.[this.tableName] ?? []) found.add(String(item.eventId));
-      keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
-      if (keys.length > 0) await sleep(20 * 2 ** round);
+      items.push(...(out.Responses?.[this.tableName] ?? []));
+      const unprocessed = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      pending = [...pending.slice(100), ...unprocessed];
+      if (unprocessed.length > 0) {
+        if (++retries >= 10) throw new Error('DynamoDB left keys unprocessed after 10 retries');
+        await sleep(20 * 2 ** retries);
+      }
     }
-    return found;
+    return items;
   }
 }
 

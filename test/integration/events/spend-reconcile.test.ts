@@ -21,12 +21,12 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { StreamHeartbeat } from '../../../bidder/stream-heartbeat.js';
 import { BufferedEventPublisher } from '../../../shared/adapters/kinesis/buffered-publisher.js';
 import { KinesisStreamShards } from '../../../shared/adapters/kinesis/stream-shards.js';
-import { decodeBase64Event, encodeEvent, type BidderEvent } from '../../../shared/events/index.js';
+import { decodeBase64Event } from '../../../shared/events/index.js';
 import type { SpendEntry } from '../../../shared/ports/spend-ledger.js';
 import { DataStack } from '../../../infra/stacks/data-stack.js';
 import { ensureStream, localKinesisClient, pollStream, readStream, startKinesalite } from '../../../local/kinesis/launch.js';
 import { useDynamoDbLocal } from '../../support/dynamodb-local.js';
-import { auctionEvent, billEvent, lossEvent } from '../../unit/events/fixtures.js';
+import { auctionEvent, billEvent, kinesisRecord, lossEvent } from '../../unit/events/fixtures.js';
 
 const ddb = useDynamoDbLocal();
 let spendTable: string;
@@ -38,25 +38,9 @@ beforeAll(() => {
 });
 
 const context = { functionName: 'spend', awsRequestId: 'r', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
-let seq = 0;
 let run = 0;
 const uid = () => `${Date.now().toString(36)}-${(run += 1)}`;
 
-function kinesisRecord(data: BidderEvent | string): KinesisStreamRecord {
-  seq += 1;
-  const sequenceNumber = String(49_600_000_000 + seq);
-  const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(encodeEvent(data));
-  return {
-    kinesis: { kinesisSchemaVersion: '1.0', partitionKey: 'p', sequenceNumber, data: bytes.toString('base64'), approximateArrivalTimestamp: 1 },
-    eventSource: 'aws:kinesis',
-    eventVersion: '1.0',
-    eventID: `shardId-000000000000:${sequenceNumber}`,
-    eventName: 'aws:kinesis:record',
-    invokeIdentityArn: 'arn:aws:iam::000000000000:role/x',
-    awsRegion: 'us-east-1',
-    eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/bid-events',
-  };
-}
 
 function consumer() {
   const ledger = new DynamoSpendLedger({ client: ddb.doc, tableName: spendTable });
@@ -243,19 +227,18 @@ describe('consumer watermark on DynamoDB Local', () => {
     const { ledger, handler } = consumer();
     const c1 = `cmp-${uid()}`;
     const day = '2026-11-22';
-    const shardRecord = (data: BidderEvent | string, shard: string) => ({ ...kinesisRecord(data), eventID: `${shard}:${seq}` });
     const okShard = `shardId-ok-${uid()}`;
     const badShard = `shardId-bad-${uid()}`;
     const t = (s: number) => new Date(Date.UTC(2026, 10, 22, 12, 0, s)).toISOString();
     const event: KinesisStreamEvent = {
       Records: [
-        shardRecord(billEvent(`${c1}-b1`, { campaignId: c1, day, costNanos: 100 }, { at: t(1) }), okShard),
-        shardRecord(auctionEvent({ at: t(5) }), okShard),
-        shardRecord(billEvent(`${c1}-b2`, { campaignId: c1, day, costNanos: 100 }, { at: t(3) }), okShard),
+        kinesisRecord(billEvent(`${c1}-b1`, { campaignId: c1, day, costNanos: 100 }, { at: t(1) }), okShard),
+        kinesisRecord(auctionEvent({ at: t(5) }), okShard),
+        kinesisRecord(billEvent(`${c1}-b2`, { campaignId: c1, day, costNanos: 100 }, { at: t(3) }), okShard),
       ],
     };
     const poisoned: KinesisStreamEvent = {
-      Records: [shardRecord(auctionEvent({ at: t(10) }), badShard), shardRecord('not json', badShard), shardRecord(auctionEvent({ at: t(20) }), badShard)],
+      Records: [kinesisRecord(auctionEvent({ at: t(10) }), badShard), kinesisRecord('not json', badShard), kinesisRecord(auctionEvent({ at: t(20) }), badShard)],
     };
     // Act
     const r1 = await handler(event, context);

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { campaignDayId } from '../../../shared/budget/campaign-day.js';
-import { LeaseManager, type CampaignBudgetTerms, type LeaseEvent, type LeaseManagerOptions } from '../../../shared/budget/lease-manager.js';
+import type { CampaignBudgetTerms, LeaseManager, LeaseManagerOptions } from '../../../shared/budget/lease-manager.js';
 import { MemoryBudgetAllocator } from '../../../shared/budget/memory-allocator.js';
 import { InMemoryBudgetSource } from '../../../shared/budget/memory-source.js';
 import type { LoadContext } from '../../../shared/budget/ports.js';
+import { testLeaseManager } from './lease-manager-fixture.js';
 
 const NOON = Date.UTC(2026, 10, 22, 12);
 const CD = campaignDayId({ campaignId: 'c1', day: '2026-11-22' });
@@ -13,20 +14,7 @@ function setup(pacing: 'even' | 'asap' = 'asap', budget = 10_000, over: Partial<
   const source = new InMemoryBudgetSource();
   source.setCampaign('c1', budget, pacing);
   const clock = { now: NOON };
-  const events: LeaseEvent[] = [];
-  const m = new LeaseManager({
-    allocator,
-    source,
-    bidderId: 'b1',
-    campaigns: () => [{ campaignId: 'c1', leaseAmount: 1_000, lowWaterMark: 300 }],
-    clock: () => clock.now,
-    leaseTtlMs: 5_000,
-    reservationTtlMs: 2_000,
-    clockSkewMs: 100,
-    commitAttempts: 1,
-    onEvent: (e) => events.push(e),
-    ...over,
-  });
+  const { m, events } = testLeaseManager({ source, clock, allocator, plan: { leaseAmount: 1_000, lowWaterMark: 300 }, over });
   return { allocator, source, clock, m, events };
 }
 

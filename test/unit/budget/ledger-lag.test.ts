@@ -7,11 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { MemorySpendLedger } from '../../../shared/adapters/memory/memory-spend-ledger.js';
 import { campaignDayId, type CampaignDay } from '../../../shared/budget/campaign-day.js';
 import { budgetSourceFromLedger } from '../../../shared/budget/ledger-source.js';
-import { LeaseManager, type LeaseEvent } from '../../../shared/budget/lease-manager.js';
-import { MemoryBudgetAllocator } from '../../../shared/budget/memory-allocator.js';
+import type { LeaseEvent } from '../../../shared/budget/lease-manager.js';
 import type { BudgetSource } from '../../../shared/budget/ports.js';
 import type { SpendEntry } from '../../../shared/ports/spend-ledger.js';
 import type { StreamShards } from '../../../shared/ports/stream-shards.js';
+import { testLeaseManager } from './lease-manager-fixture.js';
 
 const NOON = Date.UTC(2026, 10, 22, 12);
 const DAY = '2026-11-22';
@@ -55,19 +55,8 @@ function naiveSource(consumer: LaggingConsumer): BudgetSource {
 const waitingSource = (consumer: LaggingConsumer, openedBy = 'b1') =>
   budgetSourceFromLedger(consumer.ledger, lookup, { shards: SHARDS, openedBy, marginMs: 1_000, clock: () => consumer.clock.now });
 
-function manager(source: BudgetSource, clock: { now: number }, events: LeaseEvent[], allocator = new MemoryBudgetAllocator()) {
-  const m = new LeaseManager({
-    allocator,
-    source,
-    bidderId: 'b1',
-    campaigns: () => [{ campaignId: 'c1', leaseAmount: 2_000, lowWaterMark: 500 }],
-    clock: () => clock.now,
-    leaseTtlMs: 5_000,
-    reservationTtlMs: 2_000,
-    clockSkewMs: 100,
-    commitAttempts: 1,
-    onEvent: (e) => events.push(e),
-  });
+function manager(source: BudgetSource, clock: { now: number }, events: LeaseEvent[]) {
+  const { m, allocator } = testLeaseManager({ source, clock, events, plan: { leaseAmount: 2_000, lowWaterMark: 500 } });
   return { m, allocator };
 }
 

@@ -1,4 +1,5 @@
-import { EVENT_SCHEMA_VERSION, eventIds, type AuctionEvent, type BillNoticeEvent, type LossNoticeEvent } from '../../../shared/events/index.js';
+import type { KinesisStreamRecord } from 'aws-lambda';
+import { encodeEvent, EVENT_SCHEMA_VERSION, eventIds, type AuctionEvent, type BidderEvent, type BillNoticeEvent, type LossNoticeEvent } from '../../../shared/events/index.js';
 
 let seq = 0;
 const at = '2026-11-22T05:00:00.000Z';
@@ -70,5 +71,22 @@ export function lossEvent(bidId: string): LossNoticeEvent {
     sourceId: 'cmp-1',
     lossReason: 102,
     receivedAt: at,
+  };
+}
+
+let sequence = 49_000_000_000;
+/** A record as Lambda's Kinesis event source delivers it: an event (or raw text, for poison records) on a shard. */
+export function kinesisRecord(data: BidderEvent | string, shardId = 'shardId-000000000000'): KinesisStreamRecord {
+  const sequenceNumber = String((sequence += 1));
+  const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(encodeEvent(data));
+  return {
+    kinesis: { kinesisSchemaVersion: '1.0', partitionKey: 'k', sequenceNumber, data: bytes.toString('base64'), approximateArrivalTimestamp: 1_700_000_000 },
+    eventSource: 'aws:kinesis',
+    eventVersion: '1.0',
+    eventID: `${shardId}:${sequenceNumber}`,
+    eventName: 'aws:kinesis:record',
+    invokeIdentityArn: 'arn:aws:iam::000000000000:role/x',
+    awsRegion: 'us-east-1',
+    eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/bid-events',
   };
 }

@@ -7,14 +7,13 @@ vi.hoisted(() => {
 
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { loadSpendConfig } from '../../../functions/spend/config.js';
 import { makeHandler } from '../../../functions/spend/reconcile.js';
-import { encodeEvent, type BidderEvent } from '../../../shared/events/index.js';
 import { MemorySpendLedger } from '../../../shared/adapters/memory/memory-spend-ledger.js';
 import type { CampaignDaySpend, RecordSpendResult, SpendEntry } from '../../../shared/ports/spend-ledger.js';
-import { auctionEvent, billEvent, lossEvent } from './fixtures.js';
+import { auctionEvent, billEvent, kinesisRecord, lossEvent } from './fixtures.js';
 
 /** Exactly-once in memory, like the DynamoDB adapter; can be told to fail and shows its calls. */
 class MemoryLedger extends MemorySpendLedger {
@@ -44,27 +43,6 @@ class MemoryLedger extends MemorySpendLedger {
   }
 }
 
-let seq = 0;
-function record(data: BidderEvent | string): KinesisStreamRecord {
-  seq += 1;
-  const sequenceNumber = String(49_000_000_000 + seq);
-  return {
-    kinesis: {
-      kinesisSchemaVersion: '1.0',
-      partitionKey: 'k',
-      sequenceNumber,
-      data: typeof data === 'string' ? Buffer.from(data).toString('base64') : Buffer.from(encodeEvent(data)).toString('base64'),
-      approximateArrivalTimestamp: 1_700_000_000,
-    },
-    eventSource: 'aws:kinesis',
-    eventVersion: '1.0',
-    eventID: `shardId-000000000000:${sequenceNumber}`,
-    eventName: 'aws:kinesis:record',
-    invokeIdentityArn: 'arn:aws:iam::000000000000:role/x',
-    awsRegion: 'us-east-1',
-    eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/bid-events',
-  };
-}
 
 const context = { functionName: 'spend', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 const day = '2026-11-22';
@@ -82,13 +60,13 @@ describe('spend reconciliation handler', () => {
     const { ledger, handler } = setup();
     const event: KinesisStreamEvent = {
       Records: [
-        record(auctionEvent()),
-        record(billEvent('b1', { campaignId: 'c1', day, costNanos: 1_500 })),
-        record(billEvent('b2', { campaignId: 'c1', day, costNanos: 2_500 })),
-        record(billEvent('b1', { campaignId: 'c1', day, costNanos: 1_500 })), // the exchange called burl twice
-        record(billEvent('b3', { campaignId: 'c2', day, costNanos: 700 })),
-        record(billEvent('b4', undefined)), // a DSP's win: its own budget
-        record(lossEvent('b5')),
+        kinesisRecord(auctionEvent()),
+        kinesisRecord(billEvent('b1', { campaignId: 'c1', day, costNanos: 1_500 })),
+        kinesisRecord(billEvent('b2', { campaignId: 'c1', day, costNanos: 2_500 })),
+        kinesisRecord(billEvent('b1', { campaignId: 'c1', day, costNanos: 1_500 })), // the exchange called burl twice
+        kinesisRecord(billEvent('b3', { campaignId: 'c2', day, costNanos: 700 })),
+        kinesisRecord(billEvent('b4', undefined)), // a DSP's win: its own budget
+        kinesisRecord(lossEvent('b5')),
       ],
     };
     // Act
@@ -104,9 +82,9 @@ describe('spend reconciliation handler', () => {
   it('reports a poison record by sequence number and records the others', async () => {
     // Prepare
     const { ledger, handler } = setup();
-    const poison = record('{not json');
-    const badBill = record({ ...billEvent('b9', { campaignId: 'c1', day, costNanos: 1 }), spend: { campaignId: 'c1', day, costNanos: -5, currency: 'USD' } });
-    const event: KinesisStreamEvent = { Records: [record(billEvent('b1', { campaignId: 'c1', day, costNanos: 10 })), poison, badBill, record(billEvent('b2', { campaignId: 'c1', day, costNanos: 20 }))] };
+    const poison = kinesisRecord('{not json');
+    const badBill = kinesisRecord({ ...billEvent('b9', { campaignId: 'c1', day, costNanos: 1 }), spend: { campaignId: 'c1', day, costNanos: -5, currency: 'USD' } });
+    const event: KinesisStreamEvent = { Records: [kinesisRecord(billEvent('b1', { campaignId: 'c1', day, costNanos: 10 })), poison, badBill, kinesisRecord(billEvent('b2', { campaignId: 'c1', day, costNanos: 20 }))] };
     // Act
     const response = await handler(event, context);
     // Assess
@@ -121,9 +99,9 @@ describe('spend reconciliation handler', () => {
     // Prepare
     const { ledger, handler } = setup();
     const records = [
-      record(billEvent('b1', { campaignId: 'ok', day, costNanos: 1 })),
-      record(billEvent('b2', { campaignId: 'throttled', day, costNanos: 2 })),
-      record(billEvent('b3', { campaignId: 'throttled', day, costNanos: 3 })),
+      kinesisRecord(billEvent('b1', { campaignId: 'ok', day, costNanos: 1 })),
+      kinesisRecord(billEvent('b2', { campaignId: 'throttled', day, costNanos: 2 })),
+      kinesisRecord(billEvent('b3', { campaignId: 'throttled', day, costNanos: 3 })),
     ];
     ledger.failFor = (e) => e.campaignId === 'throttled';
     // Act
@@ -138,7 +116,7 @@ describe('spend reconciliation handler', () => {
 
   it('answers a batch where every record fails with all of them, not an exception', async () => {
     const { handler } = setup();
-    const records = [record('x'), record('y')];
+    const records = [kinesisRecord('x'), kinesisRecord('y')];
     const response = await handler({ Records: records }, context);
     expect(response.batchItemFailures).toHaveLength(2);
   });
@@ -150,7 +128,7 @@ describe('spend reconciliation handler', () => {
       added.push([name, value]);
       return metrics;
     });
-    await handler({ Records: [record('x'), record(billEvent('m1', { campaignId: 'c', day, costNanos: 1 }))] }, context);
+    await handler({ Records: [kinesisRecord('x'), kinesisRecord(billEvent('m1', { campaignId: 'c', day, costNanos: 1 }))] }, context);
     spy.mockRestore();
     expect(added).toEqual(expect.arrayContaining([['PoisonRecords', 1], ['SpendEventsRecorded', 1], ['FailedRecords', 1], ['RecordsReceived', 2]]));
   });
