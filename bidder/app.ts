@@ -17,6 +17,7 @@ import { createKinesisClient } from '../shared/adapters/kinesis/client.js';
 import { KinesisStreamShards } from '../shared/adapters/kinesis/stream-shards.js';
 import { WorkerEventPublisher } from '../shared/adapters/kinesis/worker-publisher.js';
 import { connectBudgetRedis, createBudgetRedis } from '../shared/adapters/redis/client.js';
+import { RedisNoticeClaims } from '../shared/adapters/redis/notice-claims.js';
 import { RedisBudgetAllocator } from '../shared/adapters/redis/redis-allocator.js';
 import { minorDigitsOf } from '../shared/bidding/line-item.js';
 import type { CampaignBudgetInfo } from '../shared/bidding/line-items-from-deals.js';
@@ -86,7 +87,7 @@ export async function startBidder(config: BidderConfig, overrides: BidderOverrid
   const redis = createBudgetRedis(config.redisUrl);
   redis.on('error', () => {});
   await connectBudgetRedis(redis, 3_000).catch((e) => log('redis not reachable at start; internal line items stay off until it is', { error: String(e) }));
-  const allocator = new RedisBudgetAllocator(redis);
+  const allocator = new RedisBudgetAllocator(redis, { replicasToAck: config.REDIS_REPLICAS_TO_ACK });
 
   const kinesis = createKinesisClient({});
   const stream = config.BID_EVENTS_STREAM.startsWith('arn:') ? { streamArn: config.BID_EVENTS_STREAM } : { streamName: config.BID_EVENTS_STREAM };
@@ -174,6 +175,9 @@ export async function startBidder(config: BidderConfig, overrides: BidderOverrid
     noticeBaseUrl: config.noticeBaseUrl,
     bidderId: config.bidderId,
     ...(config.NOTICE_SIGNING_KEY ? { noticeSigningKey: config.NOTICE_SIGNING_KEY } : {}),
+    // Shared by every task: a notice is acted on once whichever tasks it reaches.
+    noticeClaims: new RedisNoticeClaims(redis),
+    noticeTtlMs: config.NOTICE_TTL_MS,
     defaultTmaxMs: config.DEFAULT_TMAX_MS,
     marginMs: config.TMAX_MARGIN_MS,
     ...(config.EVENT_MAX_LOSERS_PER_IMP !== undefined ? { eventMaxLosersPerImp: config.EVENT_MAX_LOSERS_PER_IMP } : {}),

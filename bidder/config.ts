@@ -52,6 +52,11 @@ export const BidderEnv = z.object({
   REDIS_PORT: int(1, 65535).default(6379),
   REDIS_TLS: bool.default(false),
   REDIS_AUTH: z.string().min(1).optional(),
+  /**
+   * Replicas that must acknowledge a budget commit (Redis WAIT) before it counts as billed: 1 on a
+   * replication group with a replica (BiddingStack sets it), so a failover cannot lose a billed commit.
+   */
+  REDIS_REPLICAS_TO_ACK: int(0, 5).default(0),
   EXCHANGE_KEYS: ExchangeKeys,
   /** Public base URL of this service for notice URLs (the load balancer's). */
   NOTICE_BASE_URL: z.url().optional(),
@@ -81,6 +86,8 @@ export const BidderEnv = z.object({
       for (const { message } of NoticeKeyRingText.safeParse(text).error?.issues ?? []) ctx.addIssue({ code: 'custom', message });
     })
     .optional(),
+  /** How long after the bid our notice URLs are accepted (default 1 h); later ones are refused and counted. */
+  NOTICE_TTL_MS: int(60_000, 7 * 86_400_000).default(3_600_000),
   /**
    * Heartbeat events to every open shard of the bid-event stream, ms: they keep the spend consumer's
    * per-shard watermark moving on shards no advertiser's events land on (docs/budget-leases.md, "Restart").

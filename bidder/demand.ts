@@ -5,10 +5,10 @@
 import { performance } from 'node:perf_hooks';
 import type { BidRequest } from '../shared/bidding/openrtb/types.js';
 import type { MacroValues, NoticeKind } from '../shared/bidding/response.js';
-import type { DspBid } from '../shared/bidding/dsp/response.js';
+import { isAllowedNoticeUrl } from '../shared/bidding/dsp/response.js';
 import { bidsOf, fanOut, type DspPool } from './dsp/fanout.js';
 import type { NoticeForwarder } from './dsp/notices.js';
-import type { DemandResult, DemandSource } from './ports.js';
+import type { DemandResult, DemandSource, DspNoticeTarget } from './ports.js';
 
 export class DspDemand implements DemandSource {
   constructor(
@@ -39,8 +39,12 @@ export class DspDemand implements DemandSource {
     return out;
   }
 
-  forward(kind: NoticeKind, bid: DspBid, values: MacroValues): void {
-    void this.notices.forward(kind, bid, values);
+  /** Only to a configured DSP, on one of its notice hosts (checked again here: the URL came back in a notice). */
+  forward(kind: NoticeKind, target: DspNoticeTarget, values: MacroValues): boolean {
+    const dsp = this.pool.get(target.dspId);
+    if (!dsp || !isAllowedNoticeUrl(target.url, dsp.noticeHosts)) return false;
+    void this.notices.forward(kind, target.url, values);
+    return true;
   }
 
   async close(): Promise<void> {

@@ -102,6 +102,21 @@ export class EmfMetrics implements MetricsSink {
   }
 }
 
+/** Keeps counts in memory, as `name` and, with a dimension, also `name:value` (tests, local checks). */
+export class CountingMetrics implements MetricsSink {
+  readonly counts = new Map<string, number>();
+  count(name: string, value = 1, dimension?: { name: string; value: string }): void {
+    this.counts.set(name, (this.counts.get(name) ?? 0) + value);
+    if (dimension) this.counts.set(`${name}:${dimension.value}`, (this.counts.get(`${name}:${dimension.value}`) ?? 0) + value);
+  }
+  /** The count of `name` (0 when never counted). */
+  of(name: string): number {
+    return this.counts.get(name) ?? 0;
+  }
+  latency(): void {}
+  gauge(): void {}
+}
+
 /** Discards everything (benchmarks, tests that do not look at metrics). */
 export class NoopMetrics implements MetricsSink {
   count(): void {}

@@ -1,11 +1,14 @@
 /**
- * Signed notice URLs. A billing notice (burl) lands on whichever bidder task the load balancer
- * picks, not necessarily the one that reserved the budget. So every internal bid's notice URLs
- * carry what a commit needs: the campaign-day (`cd`), the Redis lease the reservation was taken
- * from (`l`) and the reserved cost in nanos (`r`), plus `h`, an HMAC-SHA256 (truncated to 128 bits,
- * base64url) over those and the bid id, and `k`, the id of the key `h` was made with. Without a key
- * nobody can make a notice charge an arbitrary lease or amount; a notice with a missing or wrong `h`,
- * or a `k` this task does not hold, is refused (400, counted `ForgedNotices`).
+ * Signed notice URLs. The exchange calls the win (nurl), billing (burl) and loss (lurl) URLs of every
+ * bid we return, on whichever bidder task the load balancer picks, hours later at most. Each URL
+ * carries what handling it needs (bidder/notices.ts: the campaign-day, lease and reserved cost of an
+ * internal bid; the DSP, its bid id and its own notice URL of a forwarded bid; the floor and price
+ * that bound a bill; an expiry), plus `k`, the id of the signing key, and `h`, an HMAC-SHA256
+ * (truncated to 128 bits, base64url) over the notice KIND and every one of our parameters, literal ids
+ * included. Only the values the exchange substitutes (price, currency, seat, loss reason) are outside
+ * the MAC. So a URL of one kind never passes for another (a loss URL with its path changed to /bill is
+ * forged), no parameter can be changed, added or removed, and nobody without the key can make a
+ * notice at all. A notice that does not verify is refused (400, counted `ForgedNotices`).
  *
  * Keys (NOTICE_SIGNING_KEY, the same on every task) form a key ring so the key can be rotated
  * without refusing notices signed with the previous one (exchanges send billing notices minutes to
@@ -19,16 +22,14 @@
  * is add a key (every task accepts it), then make it `current` (tasks sign with it), then drop the
  * old one once no notice signed with it can still arrive: docs/runbooks/bidding.md.
  *
- * A value not starting with `{` is a plain key (the format before key rings): the one key, with id
- * `legacy`. A notice without `k` (signed before key ids existed) is verified with key `legacy`: keep
- * the old value under that id while such notices may still arrive.
+ * A value not starting with `{` is a plain key: the one key, with id `legacy`. A notice without `k`
+ * is verified with key `legacy`.
  *
  * Unset (tests, one local process): a random key per process; notices then only verify on the task
  * that made the bid.
  */
 import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { SignedReservation } from '../shared/budget/lease-manager.js';
 
 /** Id of a plain-string key, and of the key that verifies notices without `k`. */
 export const LEGACY_NOTICE_KEY_ID = 'legacy';
@@ -94,28 +95,51 @@ function keyRingOf(key: NoticeKey | undefined): NoticeKeyRing {
   return parsed.data;
 }
 
-type Mac = (bidId: string, cd: string, l: string, r: string) => Buffer;
+/** The notice kinds a MAC can be made for; the kind is part of what is signed. */
+export type SignedNoticeKind = 'win' | 'bill' | 'loss';
+
+/** Our parameters of one notice URL (ids included), everything the MAC covers besides the kind. */
+export type NoticeParams = Readonly<Record<string, string>>;
+
+const MAC_CONTEXT = 'dealdesk-notice-v2';
 
 /**
- * The key id is deliberately not part of the MAC input: `k` only selects the key (a changed `k`
- * selects a key that does not match `h`), and an unchanged input keeps notices signed by tasks
- * older than key rings verifiable, and theirs ours, while both run.
+ * The MAC input: context, kind, then each parameter (sorted by name) as length-prefixed name and
+ * value, so no two different parameter sets encode alike whatever characters the values hold.
  */
+function macInput(kind: SignedNoticeKind, params: NoticeParams): string {
+  let text = `${MAC_CONTEXT}\n${kind}\n`;
+  for (const name of Object.keys(params).sort()) {
+    const value = params[name] as string;
+    text += `${name.length}:${name}${value.length}:${value}`;
+  }
+  return text;
+}
+
+type Mac = (kind: SignedNoticeKind, params: NoticeParams) => Buffer;
+
+/** The key id only selects the key: a changed `k` selects a key that does not match `h`. */
 const macWith = (key: NoticeKey): Mac => {
   // A KeyObject made once: with a raw key, createHmac prepares it again on every call (a CPU profile
   // of the bidder under load put 16-20 % of its main thread there).
   const secret = createSecretKey(typeof key === 'string' ? Buffer.from(key, 'utf8') : key);
-  return (bidId, cd, l, r) => createHmac('sha256', secret).update(`dealdesk-notice-v1\n${bidId}\n${cd}\n${l}\n${r}`).digest().subarray(0, 16);
+  return (kind, params) => createHmac('sha256', secret).update(macInput(kind, params)).digest().subarray(0, 16);
 };
 
+/** `k` (key id) and `h` (MAC) of one notice URL. */
+export interface NoticeSignature {
+  k: string;
+  h: string;
+}
+
 export interface NoticeSigner {
-  /** The extra notice-URL parameters for a reservation (`cd`, `l`, `r`, `k`, `h`). */
-  sign(bidId: string, r: SignedReservation): Record<string, string>;
+  /** The signature of a notice of `kind` carrying exactly `params` (ids included, `k`/`h` excluded). */
+  sign(kind: SignedNoticeKind, params: NoticeParams): NoticeSignature;
   /**
-   * The signed reservation of a notice's extra parameters; `missing` when it carries none,
-   * `invalid` when the parameters are malformed, name an unknown key, or the MAC does not match.
+   * `valid` when `h` is the MAC of `kind` and `params` under the key `k` names (`legacy` when absent);
+   * `missing` when the notice carries no `h`; `invalid` otherwise (unknown key, malformed or wrong MAC).
    */
-  verify(bidId: string, extra: Readonly<Record<string, string>>): SignedReservation | 'missing' | 'invalid';
+  verify(kind: SignedNoticeKind, params: NoticeParams, keyId: string | undefined, mac: string | undefined): 'valid' | 'missing' | 'invalid';
 }
 
 /**
@@ -127,23 +151,14 @@ export function createNoticeSigner(key?: NoticeKey): NoticeSigner {
   const macs = new Map([...ring.keys].map(([id, k]) => [id, macWith(k)] as const));
   const signing = macs.get(ring.current)!;
   return {
-    sign(bidId, r) {
-      const cost = String(r.cost);
-      const h = signing(bidId, r.campaignDay, r.leaseId, cost).toString('base64url');
-      return { cd: r.campaignDay, l: r.leaseId, r: cost, k: ring.current, h };
-    },
-    verify(bidId, extra) {
-      const { cd, l, r, k, h } = extra;
-      if (cd === undefined && l === undefined && r === undefined && k === undefined && h === undefined) return 'missing';
-      if (!cd || !l || !r || !h || !/^\d{1,16}$/.test(r)) return 'invalid';
-      const mac = macs.get(k ?? LEGACY_NOTICE_KEY_ID);
-      if (!mac) return 'invalid';
-      const got = Buffer.from(h, 'base64url');
-      const want = mac(bidId, cd, l, r);
-      if (got.length !== want.length || !timingSafeEqual(got, want)) return 'invalid';
-      const cost = Number(r);
-      if (!Number.isSafeInteger(cost)) return 'invalid';
-      return { campaignDay: cd, leaseId: l, cost };
+    sign: (kind, params) => ({ k: ring.current, h: signing(kind, params).toString('base64url') }),
+    verify(kind, params, keyId, mac) {
+      if (mac === undefined || mac === '') return 'missing';
+      const macOf = macs.get(keyId ?? LEGACY_NOTICE_KEY_ID);
+      if (!macOf) return 'invalid';
+      const got = Buffer.from(mac, 'base64url');
+      const want = macOf(kind, params);
+      return got.length === want.length && timingSafeEqual(got, want) ? 'valid' : 'invalid';
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The bid pipeline, independent of HTTP: one parsed BidRequest in, a BidResponse (or a no-bid
- * reason) out; and the three notices. main.ts wires real adapters, tests pass fakes.
+ * reason) out; notices go to bidder/notices.ts. main.ts wires real adapters, tests pass fakes.
  *
  *  1. start the DSP fan-out (deadline = receivedAt + tmax - margin), and while it runs:
  *  2. internal eligibility per imp (line items, frequency counts from the local cache);
@@ -11,22 +11,25 @@
  *  5. build the BidResponse; publish the auction event (buffered, off the hot path); forward loss
  *     notices to DSPs that lost our internal auction (after answering).
  */
-import { randomBytes } from 'node:crypto';
 import { auctionRulesFor, ranksBefore, runAuction, type AuctionBid, type AuctionOutcome } from '../shared/bidding/auction.js';
-import { eligibleBids, type Candidate } from '../shared/bidding/eligibility.js';
+import { eligibleBids, userIdOf, type Candidate } from '../shared/bidding/eligibility.js';
 import { responseCurrency } from '../shared/bidding/floors.js';
-import type { BidRequest, BidResponse, Imp } from '../shared/bidding/openrtb/types.js';
+import type { BidRequest, BidResponse } from '../shared/bidding/openrtb/types.js';
 import type { DspBid } from '../shared/bidding/dsp/response.js';
-import { eventIds } from '../shared/events/codec.js';
-import type { AuctionEvent, BidSummary, NoBidReason, NoticeEvent, RequestSummary, WinnerSummary } from '../shared/events/types.js';
-import { EVENT_SCHEMA_VERSION } from '../shared/events/types.js';
-import { userIdOf } from '../shared/bidding/eligibility.js';
-import { buildBidResponse, type NoticeKind, type ResponseBid } from '../shared/bidding/response.js';
-import { parseNotice } from '../shared/bidding/response.js';
-import { createNoticeSigner, type NoticeSigner } from './notice-signing.js';
+import { buildBidResponse, type ResponseBid } from '../shared/bidding/response.js';
 import { impressionCostNanos } from '../shared/budget/units.js';
+import { eventIds } from '../shared/events/codec.js';
+import type { AuctionEvent, BidSummary, NoBidReason, RequestSummary, WinnerSummary } from '../shared/events/types.js';
+import { EVENT_SCHEMA_VERSION } from '../shared/events/types.js';
+import { MemoryNoticeClaims } from '../shared/adapters/memory/memory-notice-claims.js';
+import type { NoticeClaims } from '../shared/ports/notice-claims.js';
+import { BidIds } from './bid-ids.js';
 import type { LineItemCatalog } from './line-items.js';
 import type { MetricsSink } from './metrics.js';
+import { createNoticeSigner, type NoticeSigner } from './notice-signing.js';
+import { signedNoticeParams, type NoticeTerms } from './notice-terms.js';
+import { NoticeHandler, type NoticeResult } from './notices.js';
+import { PendingFrequency } from './pending-frequency.js';
 import type { BudgetLeases, DemandResult, DemandSource, EventSink, FrequencyCounter } from './ports.js';
 
 export interface PipelineOptions {
@@ -42,9 +45,13 @@ export interface PipelineOptions {
   bidderId: string;
   /**
    * Key shared by every task for signing notice URLs (bidder/notice-signing.ts). Unset: a random
-   * key for this process (bills reaching another task are then refused as forged).
+   * key for this process (notices reaching another task are then refused as forged).
    */
   noticeSigningKey?: string;
+  /** Who acts on a notice first, across tasks (Redis in production; default: this process only). */
+  noticeClaims?: NoticeClaims;
+  /** How long our notice URLs are accepted after the bid (default 1 h). */
+  noticeTtlMs?: number;
   /** tmax when the request has none (default 100 ms). */
   defaultTmaxMs?: number;
   /** Kept for parsing, the auction, writing and the network: the DSP deadline is tmax minus this (default 25 ms). */
@@ -74,44 +81,42 @@ interface External extends AuctionBid {
 }
 type AnyBid = Internal | External;
 
-/** What we remember about a bid we sent, until its notices arrive (or it expires). */
-interface Pending {
-  auctionId: string;
-  impId: string;
-  expiresAt: number;
-  userId?: string;
-  campaignId?: string;
-  accountId?: string;
-  periodHours?: number;
-  dsp?: DspBid;
-  advertiser?: string;
-  clearingPriceMicros: number;
-  currency: string;
-}
-
-const PENDING_TTL_MS = 15 * 60_000;
-const PENDING_MAX = 500_000;
+/** Default life of our notice URLs: exchanges send billing notices seconds to minutes after the bid. */
+const NOTICE_TTL_MS = 60 * 60_000;
 
 export class BidPipeline {
-  private readonly prefix = randomBytes(4).toString('hex');
-  private seq = 0;
-  private readonly pending = new Map<string, Pending>();
+  private readonly bidIds = new BidIds();
   private readonly clock: () => number;
-  private lastSweep = 0;
   private readonly signer: NoticeSigner;
+  private readonly pending: PendingFrequency;
+  private readonly notices: NoticeHandler;
 
   constructor(private readonly o: PipelineOptions) {
     this.clock = o.clock ?? Date.now;
     this.signer = createNoticeSigner(o.noticeSigningKey);
+    this.pending = new PendingFrequency({ metrics: o.metrics, clock: this.clock });
+    this.notices = new NoticeHandler({
+      signer: this.signer,
+      claims: o.noticeClaims ?? new MemoryNoticeClaims(this.clock),
+      budget: o.budget,
+      demand: o.demand,
+      events: o.events,
+      frequency: o.frequency,
+      pending: this.pending,
+      metrics: o.metrics,
+      bidderId: o.bidderId,
+      clock: this.clock,
+    });
   }
 
-  private nextId(): string {
-    this.seq = (this.seq + 1) % Number.MAX_SAFE_INTEGER;
-    return `${this.prefix}${this.seq.toString(36)}`;
-  }
-
+  /** Internal bids waiting for their win notice with a frequency cap to count. */
   get pendingCount(): number {
     return this.pending.size;
+  }
+
+  /** A notice from the exchange (path + query as received): bidder/notices.ts. */
+  notice(pathAndQuery: string): Promise<NoticeResult> {
+    return this.notices.handle(pathAndQuery);
   }
 
   async auction(request: BidRequest, exchangeId: string, receivedAt: number): Promise<AuctionResult> {
@@ -139,7 +144,7 @@ export class BidPipeline {
         const list: AnyBid[] = [];
         for (const c of candidates) {
           const b: Internal = {
-            id: this.nextId(),
+            id: this.bidIds.next(),
             impId: imp.id,
             source: 'internal',
             sourceId: c.lineItem.id,
@@ -166,7 +171,7 @@ export class BidPipeline {
     for (const dsp of demand.errors) m.count('DspErrors', 1, { name: 'Dsp', value: dsp });
     for (const ext of demand.bids) {
       const b: External = {
-        id: this.nextId(),
+        id: this.bidIds.next(),
         impId: ext.impId,
         source: 'external',
         sourceId: ext.dspId,
@@ -216,37 +221,38 @@ export class BidPipeline {
             continue;
           }
           m.count('Reservations');
-          const rb = this.internalResponseBid(w as Internal, clearing, imp);
+          const lineItem = c.lineItem;
+          const adv = c.creative.adomain[0] ?? lineItem.accountId;
+          const rb = this.internalResponseBid(w as Internal, clearing);
           // What any task needs to commit the bill against the lease this reservation came from.
           const held = this.o.budget.reservationOf?.(w.id);
-          if (held) rb.notice = { ...rb.notice, ...this.signer.sign(w.id, { campaignDay: held.campaignDay, leaseId: held.leaseId, cost: held.amount }) };
+          const terms: NoticeTerms = { source: 'internal', campaignId: lineItem.campaignId, ...this.noticeBase(adv, clearing, outcome.floorMicros ?? 0, currency, now) };
+          if (held) terms.reservation = { campaignDay: held.campaignDay, leaseId: held.leaseId, cost: held.amount };
+          Object.assign(rb, signedNoticeParams(this.signer, { auctionId, impId: imp.id, bidId: w.id }, terms));
           responseBids.push(rb);
-          const p: Pending = { auctionId, impId: imp.id, expiresAt: now + PENDING_TTL_MS, campaignId: c.lineItem.campaignId, accountId: c.lineItem.accountId, clearingPriceMicros: clearing, currency, advertiser: c.creative.adomain[0] ?? c.lineItem.accountId };
-          const cap = c.lineItem.frequencyCap;
-          if (cap) {
-            const u = userIdOf(request);
-            if (u) {
-              p.userId = u;
-              p.periodHours = cap.periodHours;
-            }
-          }
-          // Only bids with a frequency cap need memory until their notices (the user id is not in the
-          // URL); everything else a notice needs travels in the notice URL itself.
-          if (p.userId) this.remember(w.id, p);
-          const ws: WinnerSummary = { impId: imp.id, bidId: w.id, source: 'internal', sourceId: w.sourceId, campaignId: c.lineItem.campaignId, bidPriceMicros: w.priceMicros, clearingPriceMicros: clearing, currency, reservedNanos: cost };
+          const cap = lineItem.frequencyCap;
+          const userId = cap ? userIdOf(request) : undefined;
+          if (cap && userId) this.pending.remember(w.id, { userId, campaignId: lineItem.campaignId, periodHours: cap.periodHours });
+          const ws: WinnerSummary = { impId: imp.id, bidId: w.id, source: 'internal', sourceId: w.sourceId, campaignId: lineItem.campaignId, bidPriceMicros: w.priceMicros, clearingPriceMicros: clearing, currency, reservedNanos: cost };
           if (c.dealId !== undefined) ws.dealId = c.dealId;
           winners.push(ws);
-          advertiser ??= p.advertiser;
+          advertiser ??= adv;
         } else {
           const e = (w as External).ext;
-          responseBids.push(this.externalResponseBid(w as External, clearing));
-          const p: Pending = { auctionId, impId: imp.id, expiresAt: now + PENDING_TTL_MS, dsp: e, clearingPriceMicros: clearing, currency };
-          if (e.adomain?.[0]) p.advertiser = e.adomain[0];
-          this.remember(w.id, p);
+          const rb = this.externalResponseBid(w as External, clearing);
+          const terms: NoticeTerms = {
+            source: 'dsp',
+            dspId: e.dspId,
+            dspBidId: e.responseBidId ?? e.bidId,
+            dspUrls: { ...(e.nurl ? { win: e.nurl } : {}), ...(e.burl ? { bill: e.burl } : {}), ...(e.lurl ? { loss: e.lurl } : {}) },
+            ...this.noticeBase(e.adomain?.[0], clearing, outcome.floorMicros ?? 0, currency, now),
+          };
+          Object.assign(rb, signedNoticeParams(this.signer, { auctionId, impId: imp.id, bidId: w.id }, terms));
+          responseBids.push(rb);
           const ws: WinnerSummary = { impId: imp.id, bidId: w.id, source: 'external', sourceId: e.dspId, bidPriceMicros: w.priceMicros, clearingPriceMicros: clearing, currency };
           if (e.dealid !== undefined) ws.dealId = e.dealid;
           winners.push(ws);
-          advertiser ??= p.advertiser;
+          if (e.adomain?.[0]) advertiser ??= e.adomain[0];
         }
         eventBids.push(this.eventBid(w, 0, w.source === 'internal' ? (w as Internal).candidate.lineItem.campaignId : undefined));
         this.noteLosers(outcome.losers, eventBids, dspLosers);
@@ -301,11 +307,11 @@ export class BidPipeline {
     if (dspLosers.length > 0) {
       setImmediate(() => {
         for (const { b, reason } of dspLosers) {
-          this.o.demand.forward('loss', b.ext, { auctionId, bidId: b.ext.responseBidId ?? b.ext.bidId, impId: b.impId, seatId: b.seat, currency, loss: reason });
+          if (b.ext.lurl === undefined) continue;
+          this.o.demand.forward('loss', { dspId: b.ext.dspId, url: b.ext.lurl }, { auctionId, bidId: b.ext.responseBidId ?? b.ext.bidId, impId: b.impId, seatId: b.seat, currency, loss: reason });
         }
       });
     }
-    this.sweep(now);
     return result;
   }
 
@@ -338,7 +344,13 @@ export class BidPipeline {
     return e;
   }
 
-  private internalResponseBid(w: Internal, clearing: number, imp: Imp): ResponseBid {
+  /** The notice terms every bid shares: who bid, what bounds a bill, until when. */
+  private noticeBase(advertiser: string | undefined, priceMicros: number, floorMicros: number, currency: string, now: number) {
+    const base = { bidderId: this.o.bidderId, priceMicros, floorMicros, currency, expiresAt: now + (this.o.noticeTtlMs ?? NOTICE_TTL_MS) };
+    return advertiser ? { ...base, advertiser } : base;
+  }
+
+  private internalResponseBid(w: Internal, clearing: number): ResponseBid {
     const c = w.candidate;
     const cr = c.creative;
     const rb: ResponseBid = {
@@ -354,17 +366,15 @@ export class BidPipeline {
       w: cr.w,
       h: cr.h,
       mtype: cr.format === 'banner' ? 1 : cr.format === 'video' ? 2 : cr.format === 'audio' ? 3 : 4,
-      notice: { s: 'i', c: c.lineItem.campaignId, a: cr.adomain[0] ?? c.lineItem.accountId, t: this.o.bidderId },
     };
     if (cr.bundle !== undefined) rb.bundle = cr.bundle;
     if (c.dealId !== undefined) rb.dealId = c.dealId;
-    void imp;
     return rb;
   }
 
   private externalResponseBid(w: External, clearing: number): ResponseBid {
     const bid = w.ext;
-    const rb: ResponseBid = { impId: w.impId, bidId: w.id, seat: w.seat, priceMicros: clearing, adm: bid.adm, notice: { s: 'd', d: bid.dspId, t: this.o.bidderId } };
+    const rb: ResponseBid = { impId: w.impId, bidId: w.id, seat: w.seat, priceMicros: clearing, adm: bid.adm };
     if (bid.adomain !== undefined) rb.adomain = bid.adomain;
     if (bid.cat !== undefined) rb.cat = bid.cat;
     if (bid.crid !== undefined) rb.crid = bid.crid;
@@ -375,126 +385,6 @@ export class BidPipeline {
     if (bid.dealid !== undefined) rb.dealId = bid.dealid;
     if (bid.mtype !== undefined) rb.mtype = bid.mtype;
     return rb;
-  }
-
-  private remember(bidId: string, p: Pending): void {
-    if (this.pending.size >= PENDING_MAX) {
-      this.o.metrics.count('PendingDropped');
-      const first = this.pending.keys().next().value;
-      if (first !== undefined) this.pending.delete(first);
-    }
-    this.pending.set(bidId, p);
-  }
-
-  private sweep(now: number): void {
-    if (now - this.lastSweep < 5_000) return;
-    this.lastSweep = now;
-    for (const [id, p] of this.pending) {
-      if (p.expiresAt > now) break; // insertion order = expiry order
-      this.pending.delete(id);
-    }
-  }
-
-  /**
-   * A notice from the exchange (path + query as received). Returns the HTTP status to answer:
-   * 204 when handled, 400 when it is not a notice of ours.
-   */
-  async notice(pathAndQuery: string): Promise<{ status: 204 | 400; reason?: string; event?: NoticeEvent }> {
-    const n = parseNotice(pathAndQuery);
-    const m = this.o.metrics;
-    if (!n) {
-      m.count('BadNotices');
-      return { status: 400, reason: 'not a notice: auction, imp and bid are required' };
-    }
-    const kind: NoticeKind = n.kind;
-    m.count('Notices', 1, { name: 'Kind', value: kind });
-    const otherTask = n.extra.t !== undefined && n.extra.t !== this.o.bidderId;
-    if (otherTask) m.count('NoticeOtherTask');
-    const p = this.pending.get(n.bidId);
-    const internal = n.extra.s === 'i' || (n.extra.s === undefined && p !== undefined && !p.dsp);
-    const campaignId = p?.campaignId ?? n.extra.c;
-    const dspId = p?.dsp?.dspId ?? n.extra.d;
-    const base = {
-      schemaVersion: EVENT_SCHEMA_VERSION,
-      at: new Date(this.clock()).toISOString(),
-      bidderId: this.o.bidderId,
-      auctionId: n.auctionId,
-      impId: n.impId,
-      bidId: n.bidId,
-      source: internal ? ('internal' as const) : ('external' as const),
-      sourceId: (internal ? campaignId : dspId) ?? 'unknown',
-      receivedAt: new Date(this.clock()).toISOString(),
-    };
-    const extras = (e: NoticeEvent): NoticeEvent => {
-      const adv = p?.advertiser ?? n.extra.a;
-      if (adv) e.advertiser = adv;
-      if (campaignId && internal) e.campaignId = campaignId;
-      if (n.priceMicros >= 0) e.priceMicros = n.priceMicros;
-      if (n.currency) e.currency = n.currency;
-      return e;
-    };
-    const values = {
-      auctionId: n.auctionId,
-      bidId: p?.dsp?.responseBidId ?? p?.dsp?.bidId ?? n.bidId,
-      impId: n.impId,
-      seatId: n.seat,
-      currency: n.currency || p?.currency,
-      priceMicros: n.priceMicros >= 0 ? n.priceMicros : p?.clearingPriceMicros,
-    } as const;
-
-    let event: NoticeEvent;
-    if (kind === 'win') {
-      m.count('Wins');
-      if (p?.userId && p.campaignId && p.periodHours) this.o.frequency.record(p.userId, p.campaignId, p.periodHours);
-      if (p?.dsp) this.o.demand.forward('win', p.dsp, values);
-      event = extras({ ...base, type: 'notice.win', eventId: eventIds.win(n.bidId) });
-    } else if (kind === 'bill') {
-      const bill = extras({ ...base, type: 'notice.bill', eventId: eventIds.bill(n.bidId) }) as Extract<NoticeEvent, { type: 'notice.bill' }>;
-      if (internal) {
-        // Bill at the price the exchange reports (never more than we reserved: the lease refuses that).
-        const amount = n.priceMicros >= 0 ? impressionCostNanos(n.priceMicros) : undefined;
-        // The signed reservation lets this task commit a bill for a bid another task reserved.
-        const signed = this.signer.verify(n.bidId, n.extra);
-        if (signed === 'invalid' || (signed === 'missing' && !this.o.budget.reservationOf?.(n.bidId) && otherTask)) {
-          m.count('ForgedNotices');
-          return { status: 400, reason: 'notice signature missing or invalid' };
-        }
-        const report = await this.o.budget.commit(n.bidId, amount, signed === 'missing' ? undefined : signed);
-        if (report.billable && report.elsewhere) m.count('BillsCommittedElsewhere');
-        if (report.billable) {
-          if (report.status === 'committed') m.count('Spend', report.amount);
-          bill.spend = {
-            campaignId: report.campaignId,
-            day: report.campaignDay.slice(report.campaignDay.lastIndexOf('/') + 1),
-            costNanos: report.amount,
-            currency: n.currency || p?.currency || 'USD',
-          };
-        } else {
-          m.count('CommitRefused', 1, { name: 'Status', value: report.status });
-          // The exchange billed an impression our ledger did not accept: house cost, alarmed.
-          if (report.status === 'refused' || (report.status === 'refused_locally' && report.reason === 'over_reservation')) m.count('Overspend');
-        }
-      } else if (p?.dsp) {
-        this.o.demand.forward('bill', p.dsp, values);
-      }
-      this.pending.delete(n.bidId);
-      event = bill;
-    } else {
-      if (internal) {
-        if (this.o.budget.release(n.bidId)) m.count('Releases');
-        // Another task's reservation cannot be released from here, and need not be: it expires on
-        // its owner, which then learns from the allocator that it was not committed.
-        else if (otherTask) m.count('LossOtherTask');
-      } else if (p?.dsp) {
-        this.o.demand.forward('loss', p.dsp, n.loss !== undefined ? { ...values, loss: n.loss } : values);
-      }
-      this.pending.delete(n.bidId);
-      const loss = extras({ ...base, type: 'notice.loss', eventId: eventIds.loss(n.bidId) }) as Extract<NoticeEvent, { type: 'notice.loss' }>;
-      if (n.loss !== undefined) loss.lossReason = n.loss;
-      event = loss;
-    }
-    this.o.events.publish(event);
-    return { status: 204, event };
   }
 }
 

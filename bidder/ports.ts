@@ -24,17 +24,26 @@ export interface DemandResult {
   errors: string[];
 }
 
+/** A DSP notice to send: the DSP's id and its own URL template of that kind (nurl, burl or lurl). */
+export interface DspNoticeTarget {
+  dspId: string;
+  url: string;
+}
+
 export interface DemandSource {
   /** Ask every configured DSP; resolves by `deadlineAt` (epoch ms, Date.now clock) with whatever arrived. Never rejects. */
   collect(request: BidRequest, deadlineAt: number): Promise<DemandResult>;
-  /** Pass a notice on to the DSP whose bid it concerns, macros filled in with OUR auction's values. Fire and forget. */
-  forward(kind: NoticeKind, bid: DspBid, values: MacroValues): void;
+  /**
+   * Pass a notice on to the DSP, macros filled in with OUR auction's values. Fire and forget; false
+   * when the target is refused (not a configured DSP, or a URL outside its notice hosts).
+   */
+  forward(kind: NoticeKind, target: DspNoticeTarget, values: MacroValues): boolean;
   close?(): Promise<void>;
 }
 
 export const NO_DEMAND: DemandSource = {
   collect: async () => ({ bids: [], dsp: {}, timedOut: [], breakerOpen: [], errors: [] }),
-  forward: () => {},
+  forward: () => false,
 };
 
 export type { BidderEvent, EventSink };

@@ -39,8 +39,6 @@ export interface NoticeForwarderOptions {
   dispatcher?: Dispatcher;
 }
 
-const URL_OF: Record<DspNoticeKind, 'nurl' | 'burl' | 'lurl'> = { win: 'nurl', bill: 'burl', loss: 'lurl' };
-
 export class NoticeForwarder {
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
@@ -59,12 +57,11 @@ export class NoticeForwarder {
   }
 
   /**
-   * Calls the DSP's URL for `kind` (nurl / burl / lurl of `bid`) with macros substituted from `values`
-   * (fill auctionId, impId, bidId = the DSP's BidResponse.bidid, seatId, priceMicros = OUR clearing
-   * price, currency, loss). Resolves with what happened; never rejects.
+   * Calls the DSP's URL of `kind` (its nurl / burl / lurl, `template`) with macros substituted from
+   * `values` (fill auctionId, impId, bidId = the DSP's BidResponse.bidid, seatId, priceMicros = OUR
+   * clearing price, currency, loss). Resolves with what happened; never rejects.
    */
-  forward(kind: DspNoticeKind, bid: Pick<DspBid, 'nurl' | 'burl' | 'lurl'>, values: MacroValues): Promise<NoticeOutcome> {
-    const template = bid[URL_OF[kind]];
+  forward(kind: DspNoticeKind, template: string | undefined, values: MacroValues): Promise<NoticeOutcome> {
     if (template === undefined) {
       this.counters.noUrl++;
       return Promise.resolve('no-url');

@@ -2,14 +2,20 @@
  * Building the OpenRTB BidResponse, and OpenRTB substitution macros (§4.4) for notice URLs.
  *
  * Notice URLs: every bid we return carries nurl (win), burl (billing) and lurl (loss) pointing at OUR
- * notice endpoints under `noticeBaseUrl`. The exchange fills in the macros; the service decodes the
- * query with `parseNotice`. When an external DSP's bid was forwarded, the service then calls the DSP's
- * own nurl/burl/lurl after `substituteMacros` with the values of OUR auction (our clearing price).
+ * notice endpoints under `noticeBaseUrl`. Our own ids (auction = BidRequest.id, imp, bid = Bid.id) are
+ * written in literally: exchanges disagree on what ${AUCTION_BID_ID} means (Bid.id or
+ * BidResponse.bidid), and a notice must name exactly one bid. Only what the exchange knows and we do
+ * not is left as a macro: the seat, the clearing price, its currency and the loss reason. The service
+ * decodes the query with `parseNotice`; when the bid was an external DSP's, the service then calls the
+ * DSP's own nurl/burl/lurl after `substituteMacros` with the values of OUR auction.
  *
- *   {base}/openrtb2/notice/win?auction=${AUCTION_ID}&imp=${AUCTION_IMP_ID}&bid=${AUCTION_BID_ID}
- *        &seat=${AUCTION_SEAT_ID}&price=${AUCTION_PRICE}&cur=${AUCTION_CURRENCY}[&<extra params>]
+ *   {base}/openrtb2/notice/win?auction=<id>&imp=<id>&bid=<id>[&<extra params>]
+ *        &seat=${AUCTION_SEAT_ID}&price=${AUCTION_PRICE}&cur=${AUCTION_CURRENCY}
  *   {base}/openrtb2/notice/bill?…same…
  *   {base}/openrtb2/notice/loss?…same…&loss=${AUCTION_LOSS}
+ *
+ * Extra params: the ones common to the bid's three URLs (`ResponseBid.notice`), then the ones of each
+ * kind (`ResponseBid.noticeByKind`, e.g. a signature that covers the kind).
  *
  * Prices: bid.price = priceMicros / 1e6 (the double nearest the exact decimal, which JSON prints as that
  * decimal). What to send as priceMicros is the caller's choice; the bidder sends the clearing price of
@@ -45,8 +51,10 @@ export interface ResponseBid {
   dealId?: string;
   /** 1 banner, 2 video, 3 audio, 4 native. */
   mtype?: 1 | 2 | 3 | 4;
-  /** Extra query parameters for our notice URLs (e.g. the line item or DSP id); URL-encoded here. */
+  /** Extra query parameters of all three notice URLs (e.g. the line item or DSP id); URL-encoded here. */
   notice?: Readonly<Record<string, string>>;
+  /** Extra query parameters of one kind's URL only, after `notice`. */
+  noticeByKind?: Readonly<Partial<Record<NoticeKind, Readonly<Record<string, string>>>>>;
 }
 
 const MTYPE = { banner: 1, video: 2, audio: 3, native: 4 } as const;
@@ -89,8 +97,9 @@ export interface ResponseOptions {
   responseId?: string;
 }
 
-const MACRO_QUERY =
-  'auction=${AUCTION_ID}&imp=${AUCTION_IMP_ID}&bid=${AUCTION_BID_ID}&seat=${AUCTION_SEAT_ID}&price=${AUCTION_PRICE}&cur=${AUCTION_CURRENCY}';
+/** What the exchange fills in: the seat, the clearing price and its currency. */
+const MACRO_QUERY = '&seat=${AUCTION_SEAT_ID}&price=${AUCTION_PRICE}&cur=${AUCTION_CURRENCY}';
+const LOSS_MACRO = '&loss=${AUCTION_LOSS}';
 
 function trimSlash(url: string): string {
   return url.endsWith('/') ? url.slice(0, -1) : url;
@@ -103,21 +112,29 @@ function extraQuery(extra: Readonly<Record<string, string>> | undefined): string
   return q;
 }
 
-/** Our notice URL of one kind, with OpenRTB macros left for the exchange to fill in. */
-export function noticeUrl(kind: NoticeKind, noticeBaseUrl: string, extra?: Readonly<Record<string, string>>): string {
-  const loss = kind === 'loss' ? '&loss=${AUCTION_LOSS}' : '';
-  return `${trimSlash(noticeBaseUrl)}${NOTICE_PATHS[kind]}?${MACRO_QUERY}${loss}${extraQuery(extra)}`;
+/** The ids a notice names, written literally into its URL. */
+export interface NoticeIds {
+  auctionId: string;
+  impId: string;
+  bidId: string;
 }
 
-function toBid(b: ResponseBid, base: string): Bid {
-  const extra = extraQuery(b.notice);
+/** Our notice URL of one kind: literal ids, extra params, then the macros the exchange fills in. */
+export function noticeUrl(kind: NoticeKind, noticeBaseUrl: string, ids: NoticeIds, extra?: Readonly<Record<string, string>>): string {
+  const idQuery = `auction=${encodeURIComponent(ids.auctionId)}&imp=${encodeURIComponent(ids.impId)}&bid=${encodeURIComponent(ids.bidId)}`;
+  return `${trimSlash(noticeBaseUrl)}${NOTICE_PATHS[kind]}?${idQuery}${extraQuery(extra)}${MACRO_QUERY}${kind === 'loss' ? LOSS_MACRO : ''}`;
+}
+
+function toBid(b: ResponseBid, base: string, auctionId: string): Bid {
+  const ids: NoticeIds = { auctionId, impId: b.impId, bidId: b.bidId };
+  const urlOf = (kind: NoticeKind) => noticeUrl(kind, base, ids, { ...b.notice, ...b.noticeByKind?.[kind] });
   const bid: Bid = {
     id: b.bidId,
     impid: b.impId,
     price: microsToCpm(b.priceMicros),
-    nurl: `${base}${NOTICE_PATHS.win}?${MACRO_QUERY}${extra}`,
-    burl: `${base}${NOTICE_PATHS.bill}?${MACRO_QUERY}${extra}`,
-    lurl: `${base}${NOTICE_PATHS.loss}?${MACRO_QUERY}&loss=\${AUCTION_LOSS}${extra}`,
+    nurl: urlOf('win'),
+    burl: urlOf('bill'),
+    lurl: urlOf('loss'),
   };
   if (b.adm !== undefined) bid.adm = b.adm;
   if (b.adomain !== undefined) bid.adomain = b.adomain as string[];
@@ -150,7 +167,7 @@ export function buildBidResponse(request: BidRequest, bids: readonly ResponseBid
       group = { seat: b.seat, bid: [] };
       seatbid.push(group);
     }
-    group.bid.push(toBid(b, base));
+    group.bid.push(toBid(b, base, request.id));
   }
   const response: BidResponse = { id: request.id, seatbid, cur: options.currency };
   if (options.responseId !== undefined) response.bidid = options.responseId;
@@ -242,8 +259,8 @@ const NOTICE_KEYS = new Set(['auction', 'imp', 'bid', 'seat', 'price', 'cur', 'l
 
 /**
  * Decodes a notice request to our endpoints (path + query, as received). Null when the path is not a
- * notice path or the ids are missing. A macro the exchange did not substitute stays literal, so the
- * price is then -1 (not a number): callers must not bill on it.
+ * notice path, the ids are missing or a parameter appears twice (which one would count is ambiguous).
+ * A macro the exchange did not substitute stays literal, so the price is then -1 (not a number).
  */
 export function parseNotice(pathAndQuery: string): Notice | null {
   const q = pathAndQuery.indexOf('?');
@@ -257,7 +274,12 @@ export function parseNotice(pathAndQuery: string): Notice | null {
   const bidId = params.get('bid');
   if (!auctionId || !impId || !bidId) return null;
   const extra: Record<string, string> = {};
-  for (const [key, value] of params) if (!NOTICE_KEYS.has(key)) extra[key] = value;
+  const seen = new Set<string>();
+  for (const [key, value] of params) {
+    if (seen.has(key)) return null;
+    seen.add(key);
+    if (!NOTICE_KEYS.has(key)) extra[key] = value;
+  }
   const notice: Notice = {
     kind,
     auctionId,

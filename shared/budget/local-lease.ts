@@ -146,7 +146,8 @@ export class LocalLease {
   /**
    * Billing notice: the reservation becomes committed spend (of `amount`, default the reserved cost;
    * the difference goes back to the lease). Refused if the reservation is gone or past its TTL, or if
-   * the notice bills more than was reserved.
+   * the notice bills more than was reserved; a refused amount leaves the reservation as it was, so the
+   * genuine bill can still be charged.
    */
   commit(bidId: string, now: number, amount?: Nanos): LocalCommit {
     const r = this.reservations.get(bidId);
@@ -154,10 +155,10 @@ export class LocalLease {
     // Past its TTL the reservation stays held until the background loop resolves it with the
     // allocator (committed elsewhere, or voided there): a late notice may still be committed there.
     if (now >= r.expiresAt) return { ok: false, reason: 'expired' };
-    this.reservations.delete(bidId);
-    r.lease.reserved -= r.amount;
     const billed = amount ?? r.amount;
     if (!Number.isSafeInteger(billed) || billed < 0 || billed > r.amount) return { ok: false, reason: 'over_reservation' };
+    this.reservations.delete(bidId);
+    r.lease.reserved -= r.amount;
     r.lease.committed += billed;
     return {
       ok: true,

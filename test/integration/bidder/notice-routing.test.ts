@@ -1,9 +1,10 @@
 /**
  * Two bidder tasks behind a (simulated) load balancer, one real Redis: the exchange's billing notice
  * for task A's bid reaches task B. B verifies the signed notice URL and commits the spend in Redis
- * against A's lease; a replay (to either task) is not charged again; a tampered or unsigned notice is
- * refused (400, counted). When A's reservation expires, A learns from Redis that it was committed
- * elsewhere and keeps the amount spent (never re-reserves it).
+ * against A's lease; a replay (to either task) is not charged again; a tampered, unsigned or
+ * re-purposed notice, or a bill below the floor, is refused (400, counted) and changes nothing. When A's
+ * reservation expires, A learns from Redis that it was committed elsewhere and keeps the amount spent.
+ * A DSP's bid: its notices are forwarded to the DSP once each, by whichever task receives them first.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBidder } from '../../../bidder/app.js';
@@ -108,13 +109,77 @@ describe('billing notice on another task', () => {
     const forged0 = counts.get('ForgedNotices') ?? 0;
     expect(await send(b.url, bid.burl!, values, (u) => u.searchParams.set('r', '999999999'))).toBe(400);
     expect(await send(b.url, bid.burl!, values, (u) => u.searchParams.set('l', `${u.searchParams.get('l')}9`))).toBe(400);
-    expect(await send(b.url, bid.burl!, { ...values, bidId: `${bid.id}x` })).toBe(400);
+    expect(await send(b.url, bid.burl!, values, (u) => u.searchParams.set('bid', `${bid.id}x`))).toBe(400);
     expect(await send(b.url, bid.burl!, values, (u) => u.searchParams.delete('h'))).toBe(400);
     expect(await send(b.url, bid.burl!, values, (u) => { for (const k of ['cd', 'l', 'r', 'h']) u.searchParams.delete(k); })).toBe(400);
-    expect((counts.get('ForgedNotices') ?? 0) - forged0).toBe(5);
+    // The loss URL (whose signature is the loss kind's) with its path changed to /bill.
+    expect(await send(b.url, bid.lurl!, values, (u) => (u.pathname = '/openrtb2/notice/bill'))).toBe(400);
+    expect((counts.get('ForgedNotices') ?? 0) - forged0).toBe(6);
     expect(await committed()).toBe(before);
     // The genuine one still works.
     expect(await send(b.url, bid.burl!, values)).toBe(204);
     expect((await committed()) - before).toBe(4_000_000);
+  });
+
+  it('a signed bill below the floor is refused and counted; the real bill that follows is charged', async () => {
+    const response = await internalBidFromA('dust');
+    const bid = response.seatbid![0]!.bid[0]!;
+    const before = await committed();
+    const refused0 = counts.get('BillsRefused') ?? 0;
+    // price=0.0001 (the floor of these requests is 0.20), to another task and to the one that bid.
+    expect(await send(b.url, bid.burl!, { auctionId: response.id, bidId: bid.id, impId: bid.impid, priceMicros: 100 })).toBe(400);
+    expect(await send(h.url, bid.burl!, { auctionId: response.id, bidId: bid.id, impId: bid.impid, priceMicros: 100 })).toBe(400);
+    expect((counts.get('BillsRefused') ?? 0) - refused0).toBe(1);
+    expect(await committed()).toBe(before);
+    expect(await send(h.url, bid.burl!, { auctionId: response.id, bidId: bid.id, impId: bid.impid, priceMicros: 3_000_000 })).toBe(204);
+    expect((await committed()) - before).toBe(3_000_000);
+  });
+
+  it('an unsigned loss notice releases nothing; the signed one releases the reservation', async () => {
+    const response = await internalBidFromA('unsigned-loss');
+    const bid = response.seatbid![0]!.bid[0]!;
+    const values = { auctionId: response.id, bidId: bid.id, impId: bid.impid, priceMicros: 0 };
+    expect(await send(h.url, bid.lurl!, values, (u) => (u.searchParams.delete('h'), u.searchParams.delete('k')))).toBe(400);
+    expect(h.bidder.leases.local.hasReservation(bid.id)).toBe(true);
+    expect(await send(h.url, bid.lurl!, values)).toBe(204);
+    expect(h.bidder.leases.local.hasReservation(bid.id)).toBe(false);
+  });
+});
+
+describe('DSP notices on another task', () => {
+  /** A bid request our campaign cannot serve (728x90), so a simulated DSP's bid wins. */
+  async function dspBidFromA(id: string): Promise<BidResponse> {
+    for (let i = 0; i < 50; i++) {
+      const res = await fetch(`${h.url}/openrtb2/auction`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-exchange-key': EXCHANGE_KEY },
+        body: JSON.stringify({ id: `${id}-${i}`, at: 1, tmax: 200, cur: ['USD'], imp: [{ id: '1', bidfloor: 0.2, banner: { w: 728, h: 90 } }], site: { id: 's1', domain: 'news.example' } }),
+      });
+      const text = await res.text();
+      if (res.status === 200) return JSON.parse(text) as BidResponse;
+    }
+    throw new Error('no DSP bid');
+  }
+
+  it('forwards each notice to the DSP exactly once, from whichever task receives it; replays and forgeries forward nothing', async () => {
+    const response = await dspBidFromA('dsp-routed');
+    const bid = response.seatbid![0]!.bid[0]!;
+    const sim = bid.adomain?.[0] === 'alpha.example' ? h.dsps[0]! : h.dsps[1]!;
+    const before = { ...sim.stats.noticeCounts };
+    const values = { auctionId: response.id, bidId: bid.id, impId: bid.impid, priceMicros: Math.round(bid.price * 1e6) };
+    // Forged first: nothing may reach the DSP.
+    expect(await send(b.url, bid.nurl!, values, (u) => u.searchParams.set('u', 'http://127.0.0.1:1/steal'))).toBe(400);
+    expect(await send(b.url, bid.nurl!, values, (u) => u.searchParams.delete('h'))).toBe(400);
+    // The exchange's win and bill reach B (not the task that bid); then both are replayed to A and B.
+    for (const url of [b.url, b.url, h.url]) {
+      expect(await send(url, bid.nurl!, values)).toBe(204);
+      expect(await send(url, bid.burl!, values)).toBe(204);
+    }
+    for (let i = 0; i < 50 && sim.stats.noticeCounts.bill - before.bill < 1; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200)); // any extra (wrong) forward would arrive by now
+    expect(sim.stats.noticeCounts.win - before.win).toBe(1);
+    expect(sim.stats.noticeCounts.bill - before.bill).toBe(1);
+    const last = sim.stats.notices.at(-1)!;
+    expect(last.query).toMatchObject({ auction: response.id, price: String(bid.price) });
   });
 });

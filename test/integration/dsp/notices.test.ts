@@ -29,9 +29,9 @@ describe('NoticeForwarder', () => {
     cleanups.push(() => notices.close());
 
     const values = NoticeForwarder.valuesFor(bid, 'auction-42', 1_234_500);
-    expect(await notices.forward('win', bid, values)).toBe('sent');
-    expect(await notices.forward('bill', bid, values)).toBe('sent');
-    expect(await notices.forward('loss', bid, NoticeForwarder.valuesFor(bid, 'auction-42', 1_500_000, 102))).toBe('sent');
+    expect(await notices.forward('win', bid.nurl, values)).toBe('sent');
+    expect(await notices.forward('bill', bid.burl, values)).toBe('sent');
+    expect(await notices.forward('loss', bid.lurl, NoticeForwarder.valuesFor(bid, 'auction-42', 1_500_000, 102))).toBe('sent');
 
     expect(sim.stats.noticeCounts).toEqual({ win: 1, bill: 1, loss: 1 });
     const [win, bill, loss] = sim.stats.notices;
@@ -55,9 +55,9 @@ describe('NoticeForwarder', () => {
     const port = (hang.address() as AddressInfo).port;
     const notices = new NoticeForwarder({ timeoutMs: 100 });
     cleanups.push(() => notices.close());
-    expect(await notices.forward('win', {}, {})).toBe('no-url');
-    expect(await notices.forward('win', { nurl: `http://127.0.0.1:${port}/win?p=\${AUCTION_PRICE}` }, { priceMicros: 1 })).toBe('timeout');
-    expect(await notices.forward('bill', { burl: 'http://127.0.0.1:1/bill' }, {})).toBe('failed');
+    expect(await notices.forward('win', undefined, {})).toBe('no-url');
+    expect(await notices.forward('win', `http://127.0.0.1:${port}/win?p=\${AUCTION_PRICE}`, { priceMicros: 1 })).toBe('timeout');
+    expect(await notices.forward('bill', 'http://127.0.0.1:1/bill', {})).toBe('failed');
     expect(notices.stats()).toMatchObject({ noUrl: 1, timeouts: 1, failed: 1, sent: 0, inFlight: 0 });
   });
 
@@ -67,7 +67,7 @@ describe('NoticeForwarder', () => {
     const notices = new NoticeForwarder({ maxInFlight: 2 });
     cleanups.push(() => notices.close());
     const nurl = sim.url.replace('/openrtb2/bid', '/notice/win?x=1');
-    const outcomes = await Promise.all([1, 2, 3].map(() => notices.forward('win', { nurl }, {})));
+    const outcomes = await Promise.all([1, 2, 3].map(() => notices.forward('win', nurl, {})));
     expect(outcomes.sort()).toEqual(['dropped', 'sent', 'sent']);
   });
 });

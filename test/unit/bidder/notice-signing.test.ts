@@ -1,52 +1,86 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createNoticeSigner } from '../../../bidder/notice-signing.js';
+import { createNoticeSigner, type NoticeSignature, type NoticeSigner } from '../../../bidder/notice-signing.js';
+
+const PARAMS = { auction: 'req-1', imp: '1', bid: 'bid-1', s: 'i', c: 'camp-1', cd: 'camp-1/2026-11-22', l: 'ab12cd34.7', r: '4000000', p: '4000000', f: '500000', cy: 'USD', e: '1795000000', t: 'task-a' };
+
+const verify = (signer: NoticeSigner, kind: 'win' | 'bill' | 'loss', params: Record<string, string>, sig: Partial<NoticeSignature>) => signer.verify(kind, params, sig.k, sig.h);
 
 describe('notice signing', () => {
-  const r = { campaignDay: 'camp-1/2026-11-22', leaseId: 'ab12cd34.7', cost: 4_000_000 };
-  it('round-trips with the shared key and refuses every tampered field, another key, or a partial set', () => {
+  it('round-trips with the shared key and refuses every changed, added or removed parameter', () => {
+    // Prepare
     const a = createNoticeSigner('k'.repeat(32));
     const b = createNoticeSigner('k'.repeat(32));
-    const extra = a.sign('bid-1', r);
-    expect(b.verify('bid-1', extra)).toEqual(r);
-    expect(b.verify('bid-2', extra)).toBe('invalid');
-    expect(b.verify('bid-1', { ...extra, r: '4000001' })).toBe('invalid');
-    expect(b.verify('bid-1', { ...extra, l: 'ab12cd34.8' })).toBe('invalid');
-    expect(b.verify('bid-1', { ...extra, cd: 'camp-2/2026-11-22' })).toBe('invalid');
-    expect(b.verify('bid-1', { ...extra, h: 'A'.repeat(22) })).toBe('invalid');
-    expect(createNoticeSigner('x'.repeat(32)).verify('bid-1', extra)).toBe('invalid');
-    expect(b.verify('bid-1', { cd: extra.cd! })).toBe('invalid');
-    expect(b.verify('bid-1', { t: 'task-a' })).toBe('missing');
+    // Act
+    const sig = a.sign('bill', PARAMS);
+    // Assess
+    expect(verify(b, 'bill', PARAMS, sig)).toBe('valid');
+    for (const name of Object.keys(PARAMS)) {
+      expect(verify(b, 'bill', { ...PARAMS, [name]: `${PARAMS[name as keyof typeof PARAMS]}9` }, sig), `changed ${name}`).toBe('invalid');
+      const { [name]: _removed, ...without } = PARAMS as Record<string, string>;
+      expect(verify(b, 'bill', without, sig), `removed ${name}`).toBe('invalid');
+    }
+    expect(verify(b, 'bill', { ...PARAMS, extra: '1' }, sig)).toBe('invalid');
+    expect(verify(b, 'bill', PARAMS, { ...sig, h: 'A'.repeat(22) })).toBe('invalid');
+    expect(verify(createNoticeSigner('x'.repeat(32)), 'bill', PARAMS, sig)).toBe('invalid');
+    expect(verify(b, 'bill', PARAMS, { k: sig.k })).toBe('missing');
   });
+
+  it('covers the kind: a signature made for one kind never verifies for another', () => {
+    // Prepare
+    const signer = createNoticeSigner('k'.repeat(32));
+    // Act
+    const loss = signer.sign('loss', PARAMS);
+    const win = signer.sign('win', PARAMS);
+    // Assess
+    expect(verify(signer, 'loss', PARAMS, loss)).toBe('valid');
+    expect(verify(signer, 'bill', PARAMS, loss)).toBe('invalid');
+    expect(verify(signer, 'bill', PARAMS, win)).toBe('invalid');
+    expect(new Set([loss.h, win.h, signer.sign('bill', PARAMS).h]).size).toBe(3);
+  });
+
+  it('cannot be fooled by moving characters between a name and a value', () => {
+    const signer = createNoticeSigner('k'.repeat(32));
+    const sig = signer.sign('bill', { ab: 'c' });
+    expect(verify(signer, 'bill', { a: 'bc' }, sig)).toBe('invalid');
+    expect(verify(signer, 'bill', { a: 'b', c: '' }, sig)).toBe('invalid');
+  });
+
   it('without a key each process has its own (notices only verify where they were signed)', () => {
-    const extra = createNoticeSigner().sign('bid-1', r);
-    expect(createNoticeSigner().verify('bid-1', extra)).toBe('invalid');
+    const sig = createNoticeSigner().sign('bill', PARAMS);
+    expect(verify(createNoticeSigner(), 'bill', PARAMS, sig)).toBe('invalid');
+  });
+
+  it('does not accept the MAC of the earlier format, which did not cover the kind', () => {
+    // The earlier format: HMAC over bid id, campaign-day, lease and cost only, the same in all three URLs.
+    const key = 'o'.repeat(32);
+    const old = createHmac('sha256', key).update(`dealdesk-notice-v1\nbid-1\n${PARAMS.cd}\n${PARAMS.l}\n${PARAMS.r}`).digest().subarray(0, 16);
+    expect(verify(createNoticeSigner(key), 'bill', PARAMS, { h: old.toString('base64url') })).toBe('invalid');
   });
 });
 
 describe('notice signing with a key ring (rotation)', () => {
-  const r = { campaignDay: 'camp-1/2026-11-22', leaseId: 'ab12cd34.7', cost: 4_000_000 };
   const OLD = 'o'.repeat(32);
   const K1 = 'a'.repeat(40);
   const K2 = 'b'.repeat(40);
   const ring = (current: string, keys: Record<string, string>) => JSON.stringify({ current, ...keys });
 
   it('signs with the current key, naming it in `k`, and verifies with any key of the ring', () => {
-    const extra = createNoticeSigner(ring('k1', { k1: K1, k2: K2 })).sign('bid-1', r);
-    expect(extra.k).toBe('k1');
-    expect(createNoticeSigner(ring('k1', { k1: K1 })).verify('bid-1', extra)).toEqual(r);
-    expect(createNoticeSigner(ring('k2', { k1: K1, k2: K2 })).verify('bid-1', extra)).toEqual(r);
-    expect(createNoticeSigner(ring('k2', { k2: K2 })).verify('bid-1', extra)).toBe('invalid');
+    const sig = createNoticeSigner(ring('k1', { k1: K1, k2: K2 })).sign('bill', PARAMS);
+    expect(sig.k).toBe('k1');
+    expect(verify(createNoticeSigner(ring('k1', { k1: K1 })), 'bill', PARAMS, sig)).toBe('valid');
+    expect(verify(createNoticeSigner(ring('k2', { k1: K1, k2: K2 })), 'bill', PARAMS, sig)).toBe('valid');
+    expect(verify(createNoticeSigner(ring('k2', { k2: K2 })), 'bill', PARAMS, sig)).toBe('invalid');
   });
 
   it('after switching current to k2 signs with k2, and notices signed with k1 still verify', () => {
-    const before = createNoticeSigner(ring('k1', { k1: K1, k2: K2 })).sign('bid-1', r);
+    const before = createNoticeSigner(ring('k1', { k1: K1, k2: K2 })).sign('bill', PARAMS);
     const after = createNoticeSigner(ring('k2', { k1: K1, k2: K2 }));
-    const signedAfter = after.sign('bid-2', r);
+    const signedAfter = after.sign('bill', PARAMS);
     expect(signedAfter.k).toBe('k2');
-    expect(signedAfter.h).not.toBe(createNoticeSigner(ring('k1', { k1: K1, k2: K2 })).sign('bid-2', r).h);
-    expect(after.verify('bid-1', before)).toEqual(r);
-    expect(after.verify('bid-2', signedAfter)).toEqual(r);
+    expect(signedAfter.h).not.toBe(before.h);
+    expect(verify(after, 'bill', PARAMS, before)).toBe('valid');
+    expect(verify(after, 'bill', PARAMS, signedAfter)).toBe('valid');
   });
 
   it('never refuses a notice between the tasks of two consecutive rotation steps (rolling deployments)', () => {
@@ -58,37 +92,24 @@ describe('notice signing with a key ring (rotation)', () => {
     ].map((text) => createNoticeSigner(text));
     for (let i = 1; i < steps.length; i++) {
       const [older, newer] = [steps[i - 1]!, steps[i]!];
-      expect(newer.verify('bid-1', older.sign('bid-1', r)), `step ${i}: older task's notice on a newer task`).toEqual(r);
-      expect(older.verify('bid-1', newer.sign('bid-1', r)), `step ${i}: newer task's notice on an older task`).toEqual(r);
+      expect(verify(newer, 'bill', PARAMS, older.sign('bill', PARAMS)), `step ${i}: older task's notice on a newer task`).toBe('valid');
+      expect(verify(older, 'bill', PARAMS, newer.sign('bill', PARAMS)), `step ${i}: newer task's notice on an older task`).toBe('valid');
     }
   });
 
   it('refuses a notice naming a key id it does not hold, or another key than the one that signed', () => {
     const signer = createNoticeSigner(ring('k1', { k1: K1, k2: K2 }));
-    const extra = signer.sign('bid-1', r);
-    expect(signer.verify('bid-1', { ...extra, k: 'k9' })).toBe('invalid');
-    expect(signer.verify('bid-1', { ...extra, k: 'k2' })).toBe('invalid');
-    expect(signer.verify('bid-1', { ...extra, k: '' })).toBe('invalid');
-    expect(signer.verify('bid-1', { k: 'k1' })).toBe('invalid');
+    const sig = signer.sign('bill', PARAMS);
+    expect(verify(signer, 'bill', PARAMS, { ...sig, k: 'k9' })).toBe('invalid');
+    expect(verify(signer, 'bill', PARAMS, { ...sig, k: 'k2' })).toBe('invalid');
+    expect(verify(signer, 'bill', PARAMS, { ...sig, k: '' })).toBe('invalid');
   });
 
-  it('refuses a tampered cost whichever key signed it', () => {
-    const extra = createNoticeSigner(ring('k2', { k1: K1, k2: K2 })).sign('bid-1', r);
-    const verifier = createNoticeSigner(ring('k1', { k1: K1, k2: K2 }));
-    expect(verifier.verify('bid-1', extra)).toEqual(r);
-    expect(verifier.verify('bid-1', { ...extra, r: '4000001' })).toBe('invalid');
-    expect(verifier.verify('bid-1', { ...extra, r: '40000000' })).toBe('invalid');
-  });
-
-  it('verifies a notice without `k` (signed before key ids, with the plain key) with key `legacy` only', () => {
-    // Exactly what bidders before key rings put in the URL: no `k`, the MAC keyed with the plain key.
-    const h = createHmac('sha256', OLD).update(`dealdesk-notice-v1\nbid-1\n${r.campaignDay}\n${r.leaseId}\n${r.cost}`).digest().subarray(0, 16);
-    const legacyUrl = { cd: r.campaignDay, l: r.leaseId, r: String(r.cost), h: h.toString('base64url') };
-    expect(createNoticeSigner(ring('k2', { legacy: OLD, k2: K2 })).verify('bid-1', legacyUrl)).toEqual(r);
-    expect(createNoticeSigner(OLD).verify('bid-1', legacyUrl)).toEqual(r);
-    expect(createNoticeSigner(ring('k2', { k1: OLD, k2: K2 })).verify('bid-1', legacyUrl)).toBe('invalid');
-    // A plain key signs as key `legacy`, with the same MAC: tasks on the old format verify it.
-    expect(createNoticeSigner(OLD).sign('bid-1', r)).toEqual({ ...legacyUrl, k: 'legacy' });
+  it('verifies a notice without `k` with key `legacy` only (a plain key is the ring of key `legacy`)', () => {
+    const sig = createNoticeSigner(OLD).sign('bill', PARAMS);
+    expect(sig.k).toBe('legacy');
+    expect(verify(createNoticeSigner(ring('k2', { legacy: OLD, k2: K2 })), 'bill', PARAMS, { h: sig.h })).toBe('valid');
+    expect(verify(createNoticeSigner(ring('k2', { k1: OLD, k2: K2 })), 'bill', PARAMS, { h: sig.h })).toBe('invalid');
   });
 
   it('refuses to build a signer from an invalid key ring', () => {

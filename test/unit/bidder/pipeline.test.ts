@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BidPipeline } from '../../../bidder/pipeline.js';
 import { MemoryFrequencyCounter } from '../../../bidder/frequency.js';
 import { NoopMetrics } from '../../../bidder/metrics.js';
-import { MemoryEventSink, type BudgetLeases, type DemandSource } from '../../../bidder/ports.js';
+import { MemoryEventSink, type BudgetLeases, type DemandSource, type DspNoticeTarget } from '../../../bidder/ports.js';
 import type { LineItem } from '../../../shared/bidding/line-item.js';
 import type { BidRequest } from '../../../shared/bidding/openrtb/types.js';
 import type { DspBid } from '../../../shared/bidding/dsp/response.js';
@@ -48,16 +48,16 @@ class FakeBudget implements BudgetLeases {
 }
 
 function dspBid(price: number, extra: Partial<DspBid> = {}): DspBid {
-  return { dspId: 'dsp-x', seat: 'dsp-seat', bidId: 'b1', impId: '1', priceMicros: price, currency: 'USD', adm: '<dsp/>', adomain: ['dsp.example'], nurl: 'http://dsp.example/win?p=${AUCTION_PRICE}', ...extra };
+  return { dspId: 'dsp-x', seat: 'dsp-seat', bidId: 'b1', impId: '1', priceMicros: price, currency: 'USD', adm: '<dsp/>', adomain: ['dsp.example'], nurl: 'http://dsp.example/win?p=${AUCTION_PRICE}', lurl: 'http://dsp.example/loss?r=${AUCTION_LOSS}', ...extra };
 }
 
 function setup(items: LineItem[], dspBids: DspBid[] = []) {
   const budget = new FakeBudget();
   const events = new MemoryEventSink();
-  const forwarded: Array<{ kind: string; bid: DspBid; price?: number }> = [];
+  const forwarded: Array<{ kind: string; target: DspNoticeTarget; price?: number }> = [];
   const demand: DemandSource = {
     collect: async () => ({ bids: dspBids, dsp: { 'dsp-x': 3 }, timedOut: [], breakerOpen: [], errors: [] }),
-    forward: (kind, bid, values) => forwarded.push({ kind, bid, ...(values.priceMicros !== undefined ? { price: values.priceMicros } : {}) }),
+    forward: (kind, target, values) => forwarded.push({ kind, target, ...(values.priceMicros !== undefined ? { price: values.priceMicros } : {}) }) > 0,
   };
   const pipeline = new BidPipeline({
     catalog: { snapshot: { lineItems: items, budgets: new Map(), loadedAt: 0 } },
@@ -148,7 +148,7 @@ describe('BidPipeline', () => {
     if (r.status !== 200) throw new Error('expected a bid');
     const bid = r.response.seatbid![0]!.bid[0]!;
     await pipeline.notice(noticePath(bid.nurl!, { auctionId: 'req-1', bidId: bid.id, impId: '1', seatId: 'dsp-seat', priceMicros: 1_000_000, currency: 'USD' }));
-    expect(forwarded).toEqual([expect.objectContaining({ kind: 'win', price: 1_000_000 })]);
+    expect(forwarded).toEqual([{ kind: 'win', target: { dspId: 'dsp-x', url: 'http://dsp.example/win?p=${AUCTION_PRICE}' }, price: 1_000_000 }]);
   });
 
   it('publishes one auction event per request, with the no-bid reason', async () => {
@@ -167,7 +167,7 @@ describe('BidPipeline events: eventMaxLosersPerImp', () => {
     const pipeline = new BidPipeline({
       catalog: { snapshot: { lineItems: [lineItem('a', 5_000_000), lineItem('b', 4_000_000), lineItem('c', 3_000_000)], budgets: new Map(), loadedAt: 0 } },
       budget,
-      demand: { collect: async () => ({ bids: [dspBid(1_000_000)], dsp: {}, timedOut: [], breakerOpen: [], errors: [] }), forward: (kind) => forwarded.push(kind) },
+      demand: { collect: async () => ({ bids: [dspBid(1_000_000)], dsp: {}, timedOut: [], breakerOpen: [], errors: [] }), forward: (kind) => forwarded.push(kind) > 0 },
       events,
       frequency: new MemoryFrequencyCounter(),
       metrics: new NoopMetrics(),

@@ -33,7 +33,7 @@ describe('buildBidResponse', () => {
     // Prepare
     const request = aRequest({ imp: [{ id: '1', banner: { w: 300, h: 250 } }, { id: '2', banner: { w: 300, h: 250 } }] });
     const bids = [
-      aResponseBid({ notice: { li: 'camp-1' } }),
+      aResponseBid({ notice: { li: 'camp-1' }, noticeByKind: { win: { h: 'win-mac' }, bill: { h: 'bill-mac' } } }),
       aResponseBid({ bidId: 'bid-2', impId: '2', seat: 'dsp-seat', priceMicros: 30_000, dealId: 'D1' }),
     ];
 
@@ -48,11 +48,16 @@ describe('buildBidResponse', () => {
     expect(first).toMatchObject({ id: 'bid-1', impid: '1', price: 2.5, crid: 'cr-300x250', w: 300, h: 250, adomain: ['shoes.example'], cat: ['IAB18-3'] });
     expect(second).toMatchObject({ id: 'bid-2', impid: '2', price: 0.03, dealid: 'D1' });
     expect(JSON.stringify(second)).toContain('"price":0.03,');
+    // Our ids literally (exchanges disagree on what ${AUCTION_BID_ID} names); the exchange fills in the rest.
     expect(first?.nurl).toBe(
-      `${BASE}/openrtb2/notice/win?auction=\${AUCTION_ID}&imp=\${AUCTION_IMP_ID}&bid=\${AUCTION_BID_ID}&seat=\${AUCTION_SEAT_ID}&price=\${AUCTION_PRICE}&cur=\${AUCTION_CURRENCY}&li=camp-1`,
+      `${BASE}/openrtb2/notice/win?auction=req-1&imp=1&bid=bid-1&li=camp-1&h=win-mac&seat=\${AUCTION_SEAT_ID}&price=\${AUCTION_PRICE}&cur=\${AUCTION_CURRENCY}`,
     );
-    expect(first?.burl).toContain(`${BASE}/openrtb2/notice/bill?`);
-    expect(first?.lurl).toContain('&loss=${AUCTION_LOSS}');
+    expect(first?.burl).toBe(
+      `${BASE}/openrtb2/notice/bill?auction=req-1&imp=1&bid=bid-1&li=camp-1&h=bill-mac&seat=\${AUCTION_SEAT_ID}&price=\${AUCTION_PRICE}&cur=\${AUCTION_CURRENCY}`,
+    );
+    expect(first?.lurl).toBe(
+      `${BASE}/openrtb2/notice/loss?auction=req-1&imp=1&bid=bid-1&li=camp-1&seat=\${AUCTION_SEAT_ID}&price=\${AUCTION_PRICE}&cur=\${AUCTION_CURRENCY}&loss=\${AUCTION_LOSS}`,
+    );
   });
 
   it('groups several bids of one seat into one seatbid', () => {
@@ -185,10 +190,7 @@ describe('macros', () => {
 
   it('a notice URL we emit, filled in by an exchange, decodes back to what we need', () => {
     // Prepare
-    const filled = substituteMacros(noticeUrl('loss', BASE, { li: 'camp 1' }), {
-      auctionId: 'req-1',
-      impId: '1',
-      bidId: 'bid-1',
+    const filled = substituteMacros(noticeUrl('loss', BASE, { auctionId: 'req-1', impId: '1', bidId: 'bid-1' }, { li: 'camp 1' }), {
       seatId: 'dealdesk',
       priceMicros: 2_010_000,
       currency: 'USD',
@@ -213,7 +215,13 @@ describe('macros', () => {
   });
 
   it('a price macro the exchange did not fill in is not a price', () => {
-    expect(parseNotice(noticeUrl('win', BASE).slice(BASE.length).replace('${AUCTION_ID}', 'a').replace('${AUCTION_IMP_ID}', '1').replace('${AUCTION_BID_ID}', 'b'))?.priceMicros).toBe(-1);
+    expect(parseNotice(noticeUrl('win', BASE, { auctionId: 'a', impId: '1', bidId: 'b' }).slice(BASE.length))?.priceMicros).toBe(-1);
     expect(parseNotice('/somewhere/else?auction=a&imp=1&bid=b')).toBeNull();
+  });
+
+  it('a notice naming a parameter twice is not a notice (which value counts would be ambiguous)', () => {
+    expect(parseNotice('/openrtb2/notice/bill?auction=a&imp=1&bid=b&price=2.5')).not.toBeNull();
+    expect(parseNotice('/openrtb2/notice/bill?auction=a&imp=1&bid=b&price=2.5&price=0.0001')).toBeNull();
+    expect(parseNotice('/openrtb2/notice/bill?auction=a&imp=1&bid=b&l=x&l=y')).toBeNull();
   });
 });

@@ -128,6 +128,21 @@ describe('LocalLease (property)', () => {
     expect(lease.tryReserve('c1', 60, 'other', 1001)).toBe(true);
   });
 
+  it('a bill above the reservation is refused and leaves the reservation held for the genuine bill', () => {
+    // Prepare
+    const lease = new LocalLease({ reservationTtlMs: 1000, lowWaterMark: 1 });
+    lease.addGrant('c1', { campaignDay: 'c1/2026-11-22', leaseId: 'e.1', amount: 100, expiresAt: 10_000, reclaimAt: 12_000 });
+    lease.tryReserve('c1', 60, 'win', 0);
+    // Act
+    const refused = lease.commit('win', 10, 61);
+    // Assess
+    expect(refused).toEqual({ ok: false, reason: 'over_reservation' });
+    expect(lease.hasReservation('win')).toBe(true);
+    expect(lease.remaining('c1', 10)).toBe(40);
+    expect(lease.commit('win', 20, 55)).toMatchObject({ ok: true, spend: { amount: 55 } });
+    expect(lease.remaining('c1', 20)).toBe(45);
+  });
+
   it('a notice past the reservation TTL is refused even before settle runs', () => {
     const lease = new LocalLease({ reservationTtlMs: 1000, lowWaterMark: 1 });
     lease.addGrant('c1', { campaignDay: 'c1/2026-11-22', leaseId: 'e.1', amount: 100, expiresAt: 10_000, reclaimAt: 12_000 });
