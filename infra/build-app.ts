@@ -1,5 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import type { Environment } from 'aws-cdk-lib';
+import { bidderEndpointFromContext } from './bidder-endpoint.js';
 import { applyNag } from './nag.js';
 import { ApiStack } from './stacks/api-stack.js';
 import { BiddingStack } from './stacks/bidding-stack.js';
@@ -34,12 +35,18 @@ export const DEFAULT_CONTEXT: Readonly<Record<string, unknown>> = {
   '@aws-cdk/core:defaultCrossStackReferences': 'strong',
 };
 
-/** Builds the whole dealdesk app (stacks + cdk-nag). `infra/app.ts` synthesizes it for the CLI. */
+/**
+ * Builds the whole dealdesk app (stacks + cdk-nag). `infra/app.ts` synthesizes it for the CLI.
+ * Throws BidderEndpointError unless the context holds the bidder's TLS settings (bidderCertificateArn,
+ * bidderDomainName, exchangeCidrs) or, for the local stack and tests only, bidderInsecureLocalHttp=true.
+ */
 export function buildApp(options: BuildAppOptions = {}): DealDeskApp {
   const app = new App({
     ...(options.outdir !== undefined ? { outdir: options.outdir } : {}),
     context: { ...DEFAULT_CONTEXT, ...options.context },
   });
+  // Checked first: a missing or bad key fails synthesis before any stack is built.
+  const bidderEndpoint = bidderEndpointFromContext((key) => app.node.tryGetContext(key));
   const account = process.env.CDK_DEFAULT_ACCOUNT;
   const region = process.env.CDK_DEFAULT_REGION;
   const env: Environment | undefined =
@@ -62,6 +69,7 @@ export function buildApp(options: BuildAppOptions = {}): DealDeskApp {
     description: 'dealdesk: OpenRTB bidder on Fargate, Redis budget leases, bid-events stream, spend reconciliation',
     dealsTable: data.dealsTable,
     spendTable: data.spendTable,
+    endpoint: bidderEndpoint,
   });
 
   applyNag(app);

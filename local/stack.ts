@@ -165,7 +165,9 @@ interface SynthResult {
 /** Synthesizes the app with infra/build-app.ts (in-process), stacks in deployment order. */
 async function synthesize(outdir: string): Promise<SynthResult> {
   const { buildApp } = (await import('../infra/build-app.js')) as typeof import('../infra/build-app.js');
-  const { app } = buildApp({ outdir });
+  const { INSECURE_LOCAL_HTTP_CONTEXT } = (await import('../infra/bidder-endpoint.js')) as typeof import('../infra/bidder-endpoint.js');
+  // Read offline, never deployed: the bidder's load balancer needs no certificate here.
+  const { app } = buildApp({ outdir, context: { ...INSECURE_LOCAL_HTTP_CONTEXT } });
   const assembly = app.synth();
   const artifacts: CloudFormationStackArtifact[] = assembly.stacks;
   // Topological order over stack dependencies (exporters before importers).

@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import { CfnOutput, Duration, IgnoreMode, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
-import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
-import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import type * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
@@ -21,12 +21,20 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { CAMPAIGN_DAY_OPENING_ATTRIBUTES } from '../../shared/adapters/dynamodb/spend-ledger.js';
+import {
+  BIDDER_CONTEXT,
+  BidderEndpointError,
+  certificateRegion,
+  checkHttpsEndpoint,
+  type BidderEndpoint,
+  type BidderHttpsEndpoint,
+} from '../bidder-endpoint.js';
 import { ProjectFunction, REPO_ROOT, tableResourceArns } from '../constructs/project-function.js';
+import { REDIS_PORT, REDIS_REPLICAS_TO_ACK, REDIS_MEMORY_ALARM_PERCENT, addBudgetStore } from './bidding-redis.js';
 
 /** Port the bidder listens on (container and target group). */
 export const BIDDER_PORT = 8080;
-/** Redis port (the engine default; see the AEC5 acknowledgement). */
-export const REDIS_PORT = 6379;
+export { REDIS_PORT, REDIS_REPLICAS_TO_ACK } from './bidding-redis.js';
 /** EMF namespace and `Service` dimension the bidder's metrics carry (bidder/metrics.ts). */
 export const BIDDER_METRICS = { namespace: 'DealDesk/Bidder', service: 'bidder' } as const;
 /** Dockerfile of the bidder, relative to the build context (the repository root). */
@@ -63,6 +71,8 @@ export const BIDDER_ENV = {
   redisHost: 'REDIS_HOST',
   redisPort: 'REDIS_PORT',
   redisTls: 'REDIS_TLS',
+  /** Replicas each budget commit waits for (WAIT) before it counts as billed. */
+  redisReplicasToAck: 'REDIS_REPLICAS_TO_ACK',
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   logLevel: 'LOG_LEVEL',
@@ -91,17 +101,11 @@ export interface BiddingStackProps extends StackProps {
    */
   readonly spendTable: dynamodb.Table;
   /**
-   * TLS certificate for the bid endpoint. When given, the load balancer listens on 443 (HTTPS) and
-   * redirects 80 to it; without one it serves plain HTTP on 80 (no domain yet).
+   * How exchanges reach the bidder (infra/bidder-endpoint.ts; build-app.ts reads it from CDK context):
+   * HTTPS on 443 with the certificate (80 only redirects), admitting only the exchanges' CIDRs; or,
+   * for the local stack and tests only, plain HTTP on 80 admitting nobody.
    */
-  readonly certificate?: acm.ICertificate;
-  /** Host name the certificate is for, used for the BidderUrl output. @default the load balancer's DNS name */
-  readonly domainName?: string;
-  /**
-   * CIDR ranges the exchanges call from. When given, only they may reach the load balancer;
-   * otherwise it is open to the internet (EC23 acknowledged).
-   */
-  readonly allowedIngressCidrs?: readonly string[];
+  readonly endpoint: BidderEndpoint;
   /** @default 2 */
   readonly desiredCount?: number;
   /** @default 2 */
@@ -114,6 +118,8 @@ export interface BiddingStackProps extends StackProps {
   readonly bidLatencyP99BudgetMs?: number;
   /** @default 'cache.t4g.medium' */
   readonly redisNodeType?: string;
+  /** Redis read replicas besides the primary, at least REDIS_REPLICAS_TO_ACK. @default 1 */
+  readonly redisReplicas?: number;
   /**
    * Bid-events stream capacity: undefined = on-demand (default); a number = provisioned with that many
    * shards (cheaper once traffic is steady and measured).
@@ -138,6 +144,8 @@ export class BiddingStack extends Stack {
   readonly taskRole: iam.Role;
   readonly container: ecs.ContainerDefinition;
   readonly redis: elasticache.CfnReplicationGroup;
+  /** `maxmemory-policy noeviction`: budget state is never evicted. */
+  readonly redisParameters: elasticache.CfnParameterGroup;
   readonly redisSecurityGroup: ec2.SecurityGroup;
   readonly redisAuthSecret: secretsmanager.Secret;
   readonly exchangeKeysSecret: secretsmanager.Secret;
@@ -148,7 +156,7 @@ export class BiddingStack extends Stack {
   readonly reconcileDlq: sqs.Queue;
   /** ALB access-log bucket; undefined when the stack's region is unknown at synth time (see ELB2). */
   readonly accessLogBucket?: s3.Bucket;
-  /** Alarms by name (BidLatencyP99, Http5xx, AlbTarget5xx, DspBreakerOpen, Overspend, EventBufferDrops, ForgedNotices, ReconcileDlqDepth). */
+  /** Alarms by name (BidLatencyP99, Http5xx, AlbTarget5xx, DspBreakerOpen, Overspend, EventBufferDrops, ForgedNotices, RedisMemory, ReconcileDlqDepth, ...). */
   readonly alarms: Record<string, cloudwatch.Alarm> = {};
   readonly bidderUrl: string;
 
@@ -246,39 +254,15 @@ export class BiddingStack extends Stack {
     });
 
     // --- Redis (budget leases, frequency caps) ------------------------------------------------------
-    this.redisSecurityGroup = new ec2.SecurityGroup(this, 'RedisSecurityGroup', {
+    const budgetStore = addBudgetStore(this, {
       vpc: this.vpc,
-      description: 'dealdesk Redis: 6379 from the bidder tasks only',
-      allowAllOutbound: false,
+      authSecret: this.redisAuthSecret,
+      nodeType: props.redisNodeType ?? 'cache.t4g.medium',
+      replicas: props.redisReplicas ?? 1,
     });
-    const redisSubnets = new elasticache.CfnSubnetGroup(this, 'RedisSubnets', {
-      description: 'dealdesk Redis: private subnets',
-      subnetIds: this.vpc.privateSubnets.map((s) => s.subnetId),
-    });
-    this.redis = new elasticache.CfnReplicationGroup(this, 'Redis', {
-      replicationGroupDescription: 'dealdesk budget leases and frequency caps',
-      engine: 'redis',
-      engineVersion: '7.1',
-      cacheNodeType: props.redisNodeType ?? 'cache.t4g.medium',
-      numCacheClusters: 2,
-      automaticFailoverEnabled: true,
-      multiAzEnabled: true,
-      atRestEncryptionEnabled: true,
-      transitEncryptionEnabled: true,
-      transitEncryptionMode: 'required',
-      authToken: this.redisAuthSecret.secretValue.unsafeUnwrap(),
-      port: REDIS_PORT,
-      cacheSubnetGroupName: redisSubnets.ref,
-      securityGroupIds: [this.redisSecurityGroup.securityGroupId],
-      autoMinorVersionUpgrade: true,
-      // Leases are short-lived and budgets live in DynamoDB: a day of snapshots is enough to inspect.
-      snapshotRetentionLimit: 1,
-    });
-    Validations.of(this.redis).acknowledge({
-      id: 'AwsSolutions-AEC5',
-      reason:
-        'Redis listens on its default port 6379: the replication group is only reachable inside the VPC from the bidder security group, with TLS and an AUTH token; a non-default port would add no protection beyond that.',
-    });
+    this.redis = budgetStore.replicationGroup;
+    this.redisParameters = budgetStore.parameterGroup;
+    this.redisSecurityGroup = budgetStore.securityGroup;
 
     // --- bidder service ------------------------------------------------------------------------------
     this.cluster = new ecs.Cluster(this, 'Cluster', {
@@ -372,6 +356,7 @@ export class BiddingStack extends Stack {
         [BIDDER_ENV.redisHost]: this.redis.attrPrimaryEndPointAddress,
         [BIDDER_ENV.redisPort]: this.redis.attrPrimaryEndPointPort,
         [BIDDER_ENV.redisTls]: 'true',
+        [BIDDER_ENV.redisReplicasToAck]: String(REDIS_REPLICAS_TO_ACK),
         [BIDDER_ENV.metricsNamespace]: BIDDER_METRICS.namespace,
         [BIDDER_ENV.serviceName]: BIDDER_METRICS.service,
         [BIDDER_ENV.logLevel]: 'INFO',
@@ -394,22 +379,24 @@ export class BiddingStack extends Stack {
     Validations.of(taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
       reason:
-        'The plain environment variables are non-secret configuration only (table and stream names, Redis endpoint, port, TLS flag, metrics namespace, log level, a secret ARN, the public base URL). The Redis AUTH token, the exchange keys and the DSP list are injected from Secrets Manager and SSM (ecs secrets), never written in the template.',
+        'The plain environment variables are non-secret configuration only (table and stream names, Redis endpoint, port, TLS flag and replicas to acknowledge, metrics namespace, log level, a secret ARN, the public base URL). The Redis AUTH token, the exchange keys and the DSP list are injected from Secrets Manager and SSM (ecs secrets), never written in the template.',
     });
 
-    const https = props.certificate !== undefined;
+    const https = props.endpoint.kind === 'https' ? this.checkedHttpsEndpoint(props.endpoint) : undefined;
     this.service = new ecsPatterns.ApplicationLoadBalancedFargateService(this, 'Bidder', {
       cluster: this.cluster,
       taskDefinition,
       desiredCount: props.desiredCount ?? 2,
       publicLoadBalancer: true,
-      openListener: props.allowedIngressCidrs === undefined,
+      // Never 0.0.0.0/0: the exchanges' CIDRs are admitted below (none at all without TLS).
+      openListener: false,
       ...(https
         ? {
-            certificate: props.certificate,
+            certificate: acm.Certificate.fromCertificateArn(this, 'BidderCertificate', https.certificateArn),
             protocol: elbv2.ApplicationProtocol.HTTPS,
             redirectHTTP: true,
-            sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+            // TLS 1.3 and 1.2, forward-secret AES-GCM ciphers only.
+            sslPolicy: elbv2.SslPolicy.TLS13_RES,
           }
         : { protocol: elbv2.ApplicationProtocol.HTTP, listenerPort: 80 }),
       targetProtocol: elbv2.ApplicationProtocol.HTTP,
@@ -425,22 +412,14 @@ export class BiddingStack extends Stack {
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
     const alb = this.service.loadBalancer;
-    this.bidderUrl = `${https ? 'https' : 'http'}://${props.domainName ?? alb.loadBalancerDnsName}`;
+    // The certificate is for the domain name, not the load balancer's own DNS name.
+    this.bidderUrl = https ? `https://${https.domainName}` : `http://${alb.loadBalancerDnsName}`;
     // Notice URLs (nurl/burl/lurl) in bid responses point back at the public endpoint.
     this.container.addEnvironment(BIDDER_ENV.noticeBaseUrl, this.bidderUrl);
     alb.setAttribute('routing.http.drop_invalid_header_fields.enabled', 'true');
-    if (props.allowedIngressCidrs !== undefined) {
-      const port = https ? 443 : 80;
-      for (const cidr of props.allowedIngressCidrs) {
-        alb.connections.allowFrom(ec2.Peer.ipv4(cidr), ec2.Port.tcp(port), `exchange ${cidr}`);
-        if (https) alb.connections.allowFrom(ec2.Peer.ipv4(cidr), ec2.Port.tcp(80), `exchange ${cidr} (redirect)`);
-      }
-    } else {
-      Validations.of(alb).acknowledge({
-        id: 'AwsSolutions-EC23',
-        reason:
-          'The bid endpoint is public by design: ad exchanges call it from the internet. Each request is authenticated by its per-exchange key (401 otherwise). Pass allowedIngressCidrs with the exchanges\' published ranges to restrict it.',
-      });
+    for (const cidr of https?.exchangeCidrs ?? []) {
+      alb.connections.allowFrom(ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), `exchange ${cidr}`);
+      alb.connections.allowFrom(ec2.Peer.ipv4(cidr), ec2.Port.tcp(80), `exchange ${cidr} (redirect to 443)`);
     }
 
     const targetGroup = this.service.targetGroup;
@@ -641,6 +620,15 @@ export class BiddingStack extends Stack {
       5,
     );
     alarm(
+      'RedisMemory',
+      'redismemory',
+      `Redis memory above ${REDIS_MEMORY_ALARM_PERCENT} % of maxmemory (DatabaseMemoryUsagePercentage, fullest node) for 5 minutes: at 100 % Redis refuses writes (noeviction), budget and frequency-cap state cannot change and internal line items stop bidding.`,
+      budgetStore.memoryUsagePercent,
+      REDIS_MEMORY_ALARM_PERCENT,
+      5,
+      5,
+    );
+    alarm(
       'ReconcileDlqDepth',
       'reconciledlq',
       'Bid-event records failed spend reconciliation after their retries and wait in the DLQ: spend in DynamoDB lags.',
@@ -653,6 +641,18 @@ export class BiddingStack extends Stack {
     // --- outputs -----------------------------------------------------------------------------------
     new CfnOutput(this, 'BidderUrl', { value: this.bidderUrl, description: 'Base URL of the bid endpoint (POST /openrtb2/auction)' });
     new CfnOutput(this, 'BidEventsStreamName', { value: this.bidEvents.streamName, description: 'Kinesis stream of bid events' });
+  }
+
+  /** The endpoint checked (props may bypass build-app's context parsing); the certificate must be in this region. */
+  private checkedHttpsEndpoint(endpoint: BidderHttpsEndpoint): BidderHttpsEndpoint {
+    const checked = checkHttpsEndpoint(endpoint);
+    const region = certificateRegion(checked.certificateArn);
+    if (!Token.isUnresolved(this.region) && region !== this.region) {
+      throw new BidderEndpointError(
+        `${BIDDER_CONTEXT.certificateArn} is a certificate of ${region}, but ${this.stackName} deploys to ${this.region}: a load balancer needs an ACM certificate of its own region.`,
+      );
+    }
+    return checked;
   }
 
   /** The spend-reconciliation consumer of the bid-events stream. */

@@ -1,11 +1,13 @@
 // The one test that really bundles: synthesizes the whole app as `cdk synth` does (offline, local
-// esbuild, no Docker) and checks every API function's bundle in the cloud assembly.
+// esbuild, no Docker, the bidder's TLS context set) and checks every API function's bundle in the
+// cloud assembly.
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, routeKey } from '../../infra/api/routes.js';
+import { BIDDER_CONTEXT } from '../../infra/bidder-endpoint.js';
 import { STACK_NAMES, buildApp } from '../../infra/build-app.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; Metadata?: Record<string, unknown> };
@@ -17,7 +19,12 @@ let synthMs: number;
 beforeAll(() => {
   outdir = mkdtempSync(join(tmpdir(), 'dealdesk-app-'));
   const started = Date.now();
-  assembly = buildApp({ outdir }).app.synth();
+  const context = {
+    [BIDDER_CONTEXT.certificateArn]: 'arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000000',
+    [BIDDER_CONTEXT.domainName]: 'bid.example.com',
+    [BIDDER_CONTEXT.exchangeCidrs]: '203.0.113.0/24',
+  };
+  assembly = buildApp({ outdir, context }).app.synth();
   synthMs = Date.now() - started;
   console.log(`bundled and synthesized the app in ${synthMs} ms`);
 }, 180_000);

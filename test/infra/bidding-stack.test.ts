@@ -4,12 +4,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { App, Stack, type CfnElement } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import { App, type CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NoticeKeyRingText } from '../../bidder/notice-signing.js';
+import { INSECURE_LOCAL_HTTP, type BidderHttpsEndpoint } from '../../infra/bidder-endpoint.js';
 import { DEFAULT_CONTEXT } from '../../infra/build-app.js';
 import { REPO_ROOT } from '../../infra/constructs/project-function.js';
 import { applyNag, nagAcknowledgements, nagFindings } from '../../infra/nag.js';
@@ -22,6 +22,7 @@ import {
   BIDDING_RUNBOOK,
   BiddingStack,
   NOTICE_SIGNING_FIRST_KEY_ID,
+  REDIS_REPLICAS_TO_ACK,
   SPEND_RECONCILE_ENTRY,
   type BiddingStackProps,
 } from '../../infra/stacks/bidding-stack.js';
@@ -63,6 +64,7 @@ function build(props: Partial<BiddingStackProps> = {}, options: { region?: strin
     dealsTable: data.dealsTable,
     spendTable: data.spendTable,
     projectRoot: stubRoot,
+    endpoint: INSECURE_LOCAL_HTTP,
     ...props,
   });
   applyNag(app);
@@ -85,8 +87,17 @@ function statementsOfRole(b: Built, roleLogicalId: string): Statement[] {
     .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
 }
 
-let plain: Built; // no region, no certificate, no spend table (as tests and the local stack synthesize it)
-let regional: Built; // us-east-1 (as `cdk synth` through the CLI), certificate, exchange CIDRs, spend table
+let plain: Built; // no region, insecure local HTTP (as the local stack synthesizes it)
+let regional: Built; // us-east-1 (as `cdk synth` through the CLI), HTTPS endpoint with exchange CIDRs
+
+const CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000000';
+const EXCHANGE_CIDRS = ['198.51.100.0/24', '203.0.113.0/24'];
+const HTTPS_ENDPOINT: BidderHttpsEndpoint = {
+  kind: 'https',
+  certificateArn: CERTIFICATE_ARN,
+  domainName: 'bid.example.com',
+  exchangeCidrs: EXCHANGE_CIDRS,
+};
 
 beforeAll(() => {
   stubRoot = tempDir('dealdesk-bidding-stubs-');
@@ -94,17 +105,7 @@ beforeAll(() => {
   mkdirSync(dirname(join(stubRoot, SPEND_RECONCILE_ENTRY)), { recursive: true });
   writeFileSync(join(stubRoot, SPEND_RECONCILE_ENTRY), 'export const handler = async () => ({ batchItemFailures: [] });\n');
   plain = build();
-  const certApp = new App();
-  const certStack = new Stack(certApp, 'Cert', { env: { region: 'us-east-1', account: '111111111111' } });
-  const certificate = acm.Certificate.fromCertificateArn(
-    certStack,
-    'Cert',
-    'arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000000',
-  );
-  regional = build(
-    { certificate, domainName: 'bid.example.com', allowedIngressCidrs: ['198.51.100.0/24', '203.0.113.0/24'] },
-    { region: 'us-east-1' },
-  );
+  regional = build({ endpoint: HTTPS_ENDPOINT }, { region: 'us-east-1' });
 }, 120_000);
 
 afterAll(() => {
@@ -239,7 +240,13 @@ describe('bidder service', () => {
     expect(JSON.stringify(env.NOTICE_BASE_URL)).toMatch(/http:\/\/.*DNSName/);
     const regionalEnv = (container(regional).Environment as { Name: string; Value: unknown }[]).map((e) => e.Name);
     expect(regionalEnv.sort()).toEqual(Object.values(BIDDER_ENV).sort());
-    expect(env).toMatchObject({ PORT: '8080', REDIS_TLS: 'true', POWERTOOLS_METRICS_NAMESPACE: 'DealDesk/Bidder', POWERTOOLS_SERVICE_NAME: 'bidder' });
+    expect(env).toMatchObject({
+      PORT: '8080',
+      REDIS_TLS: 'true',
+      REDIS_REPLICAS_TO_ACK: '1',
+      POWERTOOLS_METRICS_NAMESPACE: 'DealDesk/Bidder',
+      POWERTOOLS_SERVICE_NAME: 'bidder',
+    });
     expect(JSON.stringify(env.DEALS_TABLE_NAME)).toContain('Fn::ImportValue');
     expect(env.REDIS_HOST).toEqual({ 'Fn::GetAtt': ['Redis', 'PrimaryEndPoint.Address'] });
     expect(env.REDIS_PORT).toEqual({ 'Fn::GetAtt': ['Redis', 'PrimaryEndPoint.Port'] });
@@ -292,21 +299,66 @@ describe('bidder service', () => {
     );
   });
 
-  it('listens on HTTP 80 without a certificate and on HTTPS 443 (80 redirects) with one', () => {
-    const plainListeners = ofType(plain, 'AWS::ElasticLoadBalancingV2::Listener').map(([, l]) => l.Properties);
-    expect(plainListeners).toHaveLength(1);
-    expect(plainListeners[0]).toMatchObject({ Port: 80, Protocol: 'HTTP' });
-    const tlsListeners = ofType(regional, 'AWS::ElasticLoadBalancingV2::Listener').map(([, l]) => l.Properties);
-    expect(tlsListeners.find((l) => l.Port === 443)).toMatchObject({ Protocol: 'HTTPS', Certificates: [{ CertificateArn: expect.stringMatching(/^arn:aws:acm:/) }] });
-    expect(tlsListeners.find((l) => l.Port === 80)?.DefaultActions[0].Type).toBe('redirect');
+  const listeners = (b: Built) => ofType(b, 'AWS::ElasticLoadBalancingV2::Listener').map(([, l]) => l.Properties);
+  const lbSecurityGroupId = (b: Built) => ofType(b, 'AWS::EC2::SecurityGroup').find(([id]) => id.startsWith('BidderLBSecurityGroup'))![0];
+  /** Every ingress rule of a security group: inline ones and separate AWS::EC2::SecurityGroupIngress resources. */
+  const ingressOf = (b: Built, groupId: string): Record<string, unknown>[] => [
+    ...((b.resources[groupId]!.Properties.SecurityGroupIngress as Record<string, unknown>[] | undefined) ?? []),
+    ...ofType(b, 'AWS::EC2::SecurityGroupIngress')
+      .filter(([, r]) => JSON.stringify(r.Properties.GroupId).includes(groupId))
+      .map(([, r]) => r.Properties),
+  ];
+
+  it('serves HTTPS on 443 with the certificate and a TLS 1.2+/1.3 forward-secret policy; 80 only redirects to 443', () => {
+    const tls = listeners(regional);
+    expect(tls).toHaveLength(2);
+    expect(tls.find((l) => l.Port === 443)).toMatchObject({
+      Protocol: 'HTTPS',
+      Certificates: [{ CertificateArn: CERTIFICATE_ARN }],
+      SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-Res-2021-06',
+    });
+    const redirect = tls.find((l) => l.Port === 80)!;
+    expect(redirect.Protocol).toBe('HTTP');
+    expect(redirect.DefaultActions).toEqual([
+      { Type: 'redirect', RedirectConfig: { Port: '443', Protocol: 'HTTPS', StatusCode: 'HTTP_301' } },
+    ]);
     expect(regional.template.toJSON().Outputs.BidderUrl.Value).toBe('https://bid.example.com');
   });
 
-  it('opens the ALB to the internet by default, and only to the exchanges\' CIDRs when they are given', () => {
-    const lbSg = (b: Built) => ofType(b, 'AWS::EC2::SecurityGroup').find(([id]) => id.startsWith('BidderLBSecurityGroup'))![1];
-    expect(lbSg(plain).Properties.SecurityGroupIngress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 80 })]);
-    const cidrs = (lbSg(regional).Properties.SecurityGroupIngress as { CidrIp: string }[]).map((r) => r.CidrIp);
-    expect(new Set(cidrs)).toEqual(new Set(['198.51.100.0/24', '203.0.113.0/24']));
+  it('builds notice URLs on https://<bidderDomainName>, the host the certificate is for', () => {
+    const env = (container(regional).Environment as { Name: string; Value: unknown }[]).find((e) => e.Name === BIDDER_ENV.noticeBaseUrl);
+    expect(env?.Value).toBe('https://bid.example.com');
+  });
+
+  it('admits exactly the exchanges\' CIDRs on 443 and 80 (the redirect), nothing else', () => {
+    const rules = ingressOf(regional, lbSecurityGroupId(regional)).map((r) => ({ cidr: r.CidrIp, from: r.FromPort, to: r.ToPort, protocol: r.IpProtocol }));
+    const expected = EXCHANGE_CIDRS.flatMap((cidr) => [443, 80].map((port) => ({ cidr, from: port, to: port, protocol: 'tcp' })));
+    expect(rules).toHaveLength(expected.length);
+    expect(rules).toEqual(expect.arrayContaining(expected));
+  });
+
+  it('has no ingress from 0.0.0.0/0 or ::/0 anywhere, with TLS or in the local-only HTTP mode', () => {
+    for (const b of [plain, regional]) {
+      for (const [id] of ofType(b, 'AWS::EC2::SecurityGroup')) {
+        for (const rule of ingressOf(b, id)) {
+          expect(rule.CidrIp, id).not.toBe('0.0.0.0/0');
+          expect(rule.CidrIpv6, id).not.toBe('::/0');
+        }
+      }
+    }
+  });
+
+  it('in the local-only HTTP mode, listens on plain HTTP 80 and admits nobody', () => {
+    const local = listeners(plain);
+    expect(local).toHaveLength(1);
+    expect(local[0]).toMatchObject({ Port: 80, Protocol: 'HTTP' });
+    expect(ingressOf(plain, lbSecurityGroupId(plain))).toEqual([]);
+  });
+
+  it('refuses a certificate of another region, and checks CIDRs given as props', () => {
+    const otherRegion = { ...HTTPS_ENDPOINT, certificateArn: CERTIFICATE_ARN.replace('us-east-1', 'eu-west-1') };
+    expect(() => build({ endpoint: otherRegion }, { region: 'us-east-1' })).toThrow(/bidderCertificateArn is a certificate of eu-west-1.*us-east-1/);
+    expect(() => build({ endpoint: { ...HTTPS_ENDPOINT, exchangeCidrs: ['0.0.0.0/0'] } })).toThrow(/exchangeCidrs entry 1 "0.0.0.0\/0": .*whole internet/);
   });
 
   it('writes ALB access logs to an SSL-only, encrypted, private bucket when the region is known', () => {
@@ -362,6 +414,23 @@ describe('Redis (ElastiCache)', () => {
     expect(rg.Properties.AuthToken).toEqual({ 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: secretId }, ':SecretString:::}}']] });
     const secret = plain.resources[secretId]!;
     expect(secret.Properties.GenerateSecretString).toMatchObject({ ExcludePunctuation: true, PasswordLength: 64 });
+  });
+
+  it('has at least as many replicas as a budget commit waits for (REDIS_REPLICAS_TO_ACK)', () => {
+    const rg = one(plain, 'AWS::ElastiCache::ReplicationGroup');
+    expect(REDIS_REPLICAS_TO_ACK).toBeGreaterThanOrEqual(1);
+    expect(rg.Properties.NumCacheClusters - 1).toBeGreaterThanOrEqual(REDIS_REPLICAS_TO_ACK);
+    expect(() => build({ redisReplicas: 0 })).toThrow(/redisReplicas must be a whole number from 1 to 5.*REDIS_REPLICAS_TO_ACK/);
+  });
+
+  it('uses its own parameter group, of the engine version\'s family, that never evicts (maxmemory-policy noeviction)', () => {
+    const [groupId, group] = ofType(plain, 'AWS::ElastiCache::ParameterGroup')[0] ?? [];
+    expect(group, 'an AWS::ElastiCache::ParameterGroup').toBeDefined();
+    const rg = one(plain, 'AWS::ElastiCache::ReplicationGroup');
+    expect(rg.Properties.CacheParameterGroupName).toEqual({ Ref: groupId });
+    const major = String(rg.Properties.EngineVersion).split('.')[0];
+    expect(group!.Properties.CacheParameterGroupFamily).toBe(`redis${major}`);
+    expect(group!.Properties.Properties).toEqual({ 'maxmemory-policy': 'noeviction' });
   });
 
   it('lives in the private subnets behind a security group open on 6379 to the bidder tasks only', () => {
@@ -493,6 +562,29 @@ describe('alarms', () => {
     expect(byMetric(plain, 'RebuildWaitingForLedger')).toEqual([expect.objectContaining({ Threshold: 0, EvaluationPeriods: 5, DatapointsToAlarm: 5 })]);
   });
 
+  it('watch Redis memory: DatabaseMemoryUsagePercentage of the fullest node > 80 % for 5 minutes', () => {
+    const memory = alarms(plain).filter((a) => JSON.stringify(a.Metrics ?? []).includes('DatabaseMemoryUsagePercentage'));
+    expect(memory).toHaveLength(1);
+    const alarm = memory[0]!;
+    expect(alarm).toMatchObject({ Threshold: 80, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 5, DatapointsToAlarm: 5 });
+    expect(alarm.AlarmDescription).toMatch(/noeviction/);
+    const queries = alarm.Metrics as { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: any }[];
+    const nodes = queries.filter((q) => q.MetricStat);
+    // One query per member cluster of the replication group (<id>-001, -002, ...): the primary moves on failover.
+    const members = one(plain, 'AWS::ElastiCache::ReplicationGroup').Properties.NumCacheClusters as number;
+    expect(nodes).toHaveLength(members);
+    nodes.forEach((node, index) => {
+      expect(node.MetricStat).toMatchObject({ Stat: 'Maximum', Period: 60 });
+      expect(node.MetricStat.Metric).toEqual({
+        Namespace: 'AWS/ElastiCache',
+        MetricName: 'DatabaseMemoryUsagePercentage',
+        Dimensions: [{ Name: 'CacheClusterId', Value: { 'Fn::Join': ['', [{ Ref: 'Redis' }, `-00${index + 1}`]] } }],
+      });
+    });
+    const result = queries.filter((q) => q.ReturnData !== false);
+    expect(result).toEqual([expect.objectContaining({ Expression: `MAX([${nodes.map((n) => n.Id).join(', ')}])` })]);
+  });
+
   it('watch the ALB target 5xx and the consumer DLQ depth', () => {
     expect(byMetric(plain, 'HTTPCode_Target_5XX_Count')).toEqual([expect.objectContaining({ Namespace: 'AWS/ApplicationELB' })]);
     const dlq = byMetric(plain, 'ApproximateNumberOfMessagesVisible');
@@ -520,7 +612,7 @@ describe('alarms', () => {
 });
 
 describe('cdk-nag AwsSolutions', () => {
-  it('reports nothing unacknowledged for the bidding stack, with or without region, certificate and spend table', () => {
+  it('reports nothing unacknowledged for the bidding stack, with or without region and TLS', () => {
     for (const b of [plain, regional]) {
       const findings = nagFindings(b.bidding);
       expect(findings, JSON.stringify(findings, null, 2)).toEqual([]);
@@ -538,12 +630,11 @@ describe('cdk-nag AwsSolutions', () => {
         'AwsSolutions-AEC5',
         'AwsSolutions-ECS2',
         'AwsSolutions-IAM5[Resource::*]',
-        'AwsSolutions-EC23',
         'AwsSolutions-ELB2',
         'AwsSolutions-SQS3',
       ]),
     );
-    // With exchange CIDRs the ALB is not open, and with a region access logs are on: no EC23/ELB2.
+    // The ALB is never open to the internet (no EC23), and with a region access logs are on (no ELB2).
     const regionalIds = new Set(nagAcknowledgements(regional.bidding).map((a) => a.id));
     expect(regionalIds.has('AwsSolutions-EC23')).toBe(false);
     expect(regionalIds.has('AwsSolutions-ELB2')).toBe(false);

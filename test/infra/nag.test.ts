@@ -1,19 +1,28 @@
-// cdk-nag (AwsSolutions) over the whole app as infra/app.ts builds it. Bundling is skipped.
+// cdk-nag (AwsSolutions) over the whole app as infra/app.ts builds it for a deploy (the bidder's TLS
+// context set). Bundling is skipped.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIDDER_CONTEXT } from '../../infra/bidder-endpoint.js';
 import { buildApp, type DealDeskApp } from '../../infra/build-app.js';
 import { nagAcknowledgements, nagFindings } from '../../infra/nag.js';
 
 let outdir: string;
 let built: DealDeskApp;
 
+const DEPLOY_CONTEXT = {
+  'aws:cdk:bundling-stacks': [],
+  [BIDDER_CONTEXT.certificateArn]: 'arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000000',
+  [BIDDER_CONTEXT.domainName]: 'bid.example.com',
+  [BIDDER_CONTEXT.exchangeCidrs]: '198.51.100.0/24,203.0.113.0/24',
+};
+
 beforeAll(() => {
   outdir = mkdtempSync(join(tmpdir(), 'dealdesk-nag-'));
-  built = buildApp({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+  built = buildApp({ outdir, context: DEPLOY_CONTEXT });
   // cdk-nag runs as a validation plugin during synthesis; an unacknowledged error throws here.
   built.app.synth();
 });
@@ -39,7 +48,7 @@ describe('cdk-nag AwsSolutions', () => {
   it('covers the whole app: an unacknowledged finding in any stack fails synthesis', () => {
     const canaryOut = mkdtempSync(join(tmpdir(), 'dealdesk-nag-canary-'));
     try {
-      const { app } = buildApp({ outdir: canaryOut, context: { 'aws:cdk:bundling-stacks': [] } });
+      const { app } = buildApp({ outdir: canaryOut, context: DEPLOY_CONTEXT });
       const canary = new Stack(app, 'NagCanary');
       const role = new iam.Role(canary, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
       role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }));
