@@ -1,3 +1,5 @@
+import type { Money } from './money.js';
+
 /**
  * Domain errors. The HTTP layer maps each class to one status code by `instanceof`
  * (functions/api/http/error-mapper.ts); nothing else decides status codes.
@@ -76,5 +78,32 @@ export class FieldLockedError extends IllegalTransitionError {
     this.message =
       `cannot change ${fields.join(', ')} of a ${entity} in status ${currentStatus}` +
       (amendableFields.length > 0 ? `; only ${amendableFields.join(', ')} may change` : '');
+  }
+}
+
+/**
+ * The deal's campaigns would together budget more than its total value: a new campaign, a budget
+ * increase or a cut in the deal's total needs `required` of the unallocated budget, and less is
+ * available (possibly because a concurrent change took it). → 409 naming the total and what is available.
+ */
+export class BudgetExceededError extends DomainError {
+  readonly code = 'budget_exceeded';
+  /** totalValue − allocated (negative only if stored budgets already exceeded the total). */
+  readonly available: Money;
+  constructor(
+    readonly dealId: string,
+    readonly totalValue: Money,
+    /** What the deal's campaigns together budget. */
+    readonly allocated: Money,
+    readonly required: Money,
+  ) {
+    const available = { amountMinor: totalValue.amountMinor - allocated.amountMinor, currency: totalValue.currency };
+    super(
+      required.currency !== totalValue.currency
+        ? `deal ${dealId} budgets in ${totalValue.currency}; this change is in ${required.currency}`
+        : `deal ${dealId}: campaign budgets may total at most its total value ${totalValue.amountMinor} ${totalValue.currency}; ` +
+            `${Math.max(available.amountMinor, 0)} is available and this change needs ${required.amountMinor}`,
+    );
+    this.available = available;
   }
 }

@@ -3,6 +3,7 @@ import {
   IdempotencyValidationError,
 } from '@aws-lambda-powertools/idempotency';
 import {
+  BudgetExceededError,
   ForbiddenError,
   IllegalTransitionError,
   NotFoundError,
@@ -64,6 +65,10 @@ export function mapError(err: unknown): MappedError {
   }
   if (err instanceof IllegalTransitionError) {
     return mapped(409, err.code, err.message, { currentStatus: err.currentStatus });
+  }
+  if (err instanceof BudgetExceededError) {
+    const { totalValue, allocated, available, required } = err;
+    return mapped(409, err.code, err.message, { totalValue, allocated, available, required });
   }
 
   // HTTP-layer errors (./errors.ts)

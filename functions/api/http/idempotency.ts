@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { CreationRequest } from '../../../shared/ports/deal-repository.js';
 import type { ApiEvent } from './types.js';
 
 /**
@@ -23,6 +25,30 @@ export const IDEMPOTENCY_PAYLOAD_JMESPATH = `[requestContext.http.method, rawPat
 
 /** Stored responses are replayed for 24 hours. */
 export const IDEMPOTENCY_EXPIRES_AFTER_SECONDS = 24 * 60 * 60;
+
+/**
+ * What a create under an Idempotency-Key records with the entity it creates (DealRepository's
+ * CreationRequest), so that a retry finds that entity even when the idempotency record cannot answer.
+ * Powertools lets a retry run the handler again once an in-progress record outlives the invocation that
+ * wrote it (`in_progress_expiration` is that invocation's remaining time), which is what happens when
+ * storing the response failed or the function died after the write; the record itself lives 24 h.
+ * `scope` hashes what the record key holds (route, caller, key); `fingerprint` hashes what
+ * IDEMPOTENCY_PAYLOAD_JMESPATH compares. Undefined without the header.
+ */
+export function creationRequest(
+  routeName: string,
+  request: { event: ApiEvent; headers: Record<string, string>; actor: { userId: string } },
+): CreationRequest | undefined {
+  const key = request.headers['idempotency-key'];
+  if (key === undefined) return undefined;
+  const { event, headers } = request;
+  return {
+    scope: sha256([routeName, request.actor.userId, key]),
+    fingerprint: sha256([event.requestContext.http.method, event.rawPath, headers['if-match'] ?? null, event.body ?? null]),
+  };
+}
+
+const sha256 = (parts: unknown[]): string => createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 
 export interface IdempotencyOptions {
   /** Route name; prefixes every record key so two routes never share a record. */

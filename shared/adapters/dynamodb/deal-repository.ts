@@ -3,23 +3,29 @@
  *
  * Every state change is ONE TransactWriteItems: the entity put (create: attribute_not_exists(pk);
  * update: version = :expected), its version snapshot put and its audit entry put (both
- * attribute_not_exists(pk), so history items can never be overwritten).
+ * attribute_not_exists(pk), so history items can never be overwritten); the deal's budget item when the
+ * budget sum may change (deal-budget.ts); a create under an Idempotency-Key also puts its creation record.
  */
 import {
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   type QueryCommandInput,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../domain/audit.js';
 import type { Campaign } from '../../domain/campaign/campaign.js';
 import type { Deal } from '../../domain/deal/deal.js';
 import { NotFoundError, ValidationError, VersionConflictError } from '../../domain/errors.js';
-import type { DealListQuery, DealRepository } from '../../ports/deal-repository.js';
+import {
+  AlreadyCreatedError,
+  type CreationRecord,
+  type CreationRequest,
+  type DealListQuery,
+  type DealRepository,
+} from '../../ports/deal-repository.js';
 import type { Page, PageRequest } from '../../ports/page.js';
 import { type CursorRules, type Key, decodeCursor, encodeCursor } from './cursor.js';
+import { DealBudgets, type TransactItem } from './deal-budget.js';
 import {
   type Item,
   auditFromItem,
@@ -27,6 +33,8 @@ import {
   campaignFromItem,
   campaignToItem,
   campaignVersionToItem,
+  creationFromItem,
+  creationToItem,
   dealFromItem,
   dealToItem,
   dealVersionToItem,
@@ -36,21 +44,28 @@ import {
   CAMPAIGN_SK_PREFIX,
   DEAL_SK,
   INDEX,
+  CREATION_SK,
   VERSION_SK_PREFIX,
   accountPk,
   accountStatusPk,
   accountTypePk,
   campaignSk,
+  campaignVersionSk,
+  creationPk,
   dealPk,
   dealVersionSk,
 } from './keys.js';
 import { assertAuditBelongs, assertNextVersion } from '../write-preconditions.js';
+import { type WriteSpec, writeTransaction } from './transaction.js';
 
 export interface DynamoDealRepositoryOptions {
   client: DynamoDBDocumentClient;
   dealsTableName: string;
   historyTableName: string;
-  /** Attempts for a transaction cancelled by a concurrent transaction (TransactionConflict). Default 6. */
+  /**
+   * Attempts for a transaction cancelled by a concurrent transaction (TransactionConflict), or by a budget
+   * condition that a re-read shows would hold now. Default 6.
+   */
   maxConflictAttempts?: number;
 }
 
@@ -58,51 +73,38 @@ export interface DynamoDealRepositoryOptions {
 const MAX_QUERY_ROUNDS = 10;
 const NOT_EXISTS = 'attribute_not_exists(pk)';
 
-type Versioned = { version: number };
-
-/** What a cancelled transaction tells us, per item (in the order the items were sent). */
-type CancelCode = 'None' | 'ConditionalCheckFailed' | 'TransactionConflict' | string;
-
-interface WriteSpec {
-  input: TransactWriteCommandInput;
-  /** What the entity put expects: no item (create) or this version (update). */
-  expected: { kind: 'absent' } | { kind: 'version'; version: number };
-  /** Consistent read of the entity's current version. */
-  readCurrent: () => Promise<Versioned | undefined>;
-  notFound: () => NotFoundError;
-  /** Index of an optional ConditionCheck (campaign create: the deal exists) and its error. */
-  parentCheck?: { index: number; error: () => Error };
-  describe: string;
-}
-
 export class DynamoDealRepository implements DealRepository {
   private readonly client: DynamoDBDocumentClient;
   private readonly deals: string;
   private readonly history: string;
   private readonly maxConflictAttempts: number;
+  private readonly budgets: DealBudgets;
 
   constructor(options: DynamoDealRepositoryOptions) {
     this.client = options.client;
     this.deals = options.dealsTableName;
     this.history = options.historyTableName;
     this.maxConflictAttempts = options.maxConflictAttempts ?? 6;
+    this.budgets = new DealBudgets(this.client, this.deals);
   }
 
   // ---------------------------------------------------------------- deals
 
-  async createDeal(deal: Deal, audit: AuditEntry): Promise<void> {
+  async createDeal(deal: Deal, audit: AuditEntry, creation?: CreationRequest): Promise<void> {
     assertAuditBelongs(audit, deal.id, 'deal', deal.id);
+    const items: TransactItem[] = [
+      { Put: { TableName: this.deals, Item: dealToItem(deal), ConditionExpression: NOT_EXISTS } },
+      { Put: { TableName: this.history, Item: dealVersionToItem(deal), ConditionExpression: NOT_EXISTS } },
+      { Put: { TableName: this.history, Item: auditToItem(audit), ConditionExpression: NOT_EXISTS } },
+      this.budgets.put(deal),
+    ];
+    const record = creation && this.creationItem(items, { ...creation, entityType: 'deal', dealId: deal.id, entityId: deal.id, at: deal.createdAt });
     await this.write({
-      input: {
-        TransactItems: [
-          { Put: { TableName: this.deals, Item: dealToItem(deal), ConditionExpression: NOT_EXISTS } },
-          { Put: { TableName: this.history, Item: dealVersionToItem(deal), ConditionExpression: NOT_EXISTS } },
-          { Put: { TableName: this.history, Item: auditToItem(audit), ConditionExpression: NOT_EXISTS } },
-        ],
-      },
+      input: { TransactItems: items },
       expected: { kind: 'absent' },
       readCurrent: () => this.getDeal(deal.id),
       notFound: () => new NotFoundError('deal', deal.id),
+      ...(record ? { conditions: [record] } : {}),
       describe: `deal ${deal.id} v${deal.version}`,
     });
   }
@@ -115,6 +117,7 @@ export class DynamoDealRepository implements DealRepository {
   async saveDeal(next: Deal, expectedVersion: number, audit: AuditEntry): Promise<void> {
     assertNextVersion(next.version, expectedVersion);
     assertAuditBelongs(audit, next.id, 'deal', next.id);
+    const total = next.totalValue;
     await this.write({
       input: {
         TransactItems: [
@@ -129,11 +132,24 @@ export class DynamoDealRepository implements DealRepository {
           },
           { Put: { TableName: this.history, Item: dealVersionToItem(next), ConditionExpression: NOT_EXISTS } },
           { Put: { TableName: this.history, Item: auditToItem(audit), ConditionExpression: NOT_EXISTS } },
+          this.budgets.retotal(next),
         ],
       },
       expected: { kind: 'version', version: expectedVersion },
       readCurrent: () => this.getDeal(next.id),
       notFound: () => new NotFoundError('deal', next.id),
+      conditions: [
+        {
+          index: 3,
+          // A cut in the total needs that much unallocated; a new currency needs nothing allocated.
+          refusal: () =>
+            this.budgets.refusal(next.id, (budget) =>
+              budget.currency === total.currency
+                ? { amountMinor: budget.totalValueMinor - total.amountMinor, currency: total.currency }
+                : total,
+            ),
+        },
+      ],
       describe: `deal ${next.id} v${next.version}`,
     });
   }
@@ -184,27 +200,28 @@ export class DynamoDealRepository implements DealRepository {
 
   // ------------------------------------------------------------ campaigns
 
-  async createCampaign(campaign: Campaign, audit: AuditEntry): Promise<void> {
+  async createCampaign(campaign: Campaign, audit: AuditEntry, creation?: CreationRequest): Promise<void> {
     assertAuditBelongs(audit, campaign.dealId, 'campaign', campaign.id);
+    // The budget item exists exactly when the deal does (both are created together, neither is ever
+    // deleted), so its condition also stands for "the deal exists".
+    const items: TransactItem[] = [
+      { Put: { TableName: this.deals, Item: campaignToItem(campaign), ConditionExpression: NOT_EXISTS } },
+      { Put: { TableName: this.history, Item: campaignVersionToItem(campaign), ConditionExpression: NOT_EXISTS } },
+      { Put: { TableName: this.history, Item: auditToItem(audit), ConditionExpression: NOT_EXISTS } },
+      this.budgets.allocate(campaign.dealId, campaign.budget),
+    ];
+    const record =
+      creation &&
+      this.creationItem(items, { ...creation, entityType: 'campaign', dealId: campaign.dealId, entityId: campaign.id, at: campaign.createdAt });
     await this.write({
-      input: {
-        TransactItems: [
-          { Put: { TableName: this.deals, Item: campaignToItem(campaign), ConditionExpression: NOT_EXISTS } },
-          { Put: { TableName: this.history, Item: campaignVersionToItem(campaign), ConditionExpression: NOT_EXISTS } },
-          { Put: { TableName: this.history, Item: auditToItem(audit), ConditionExpression: NOT_EXISTS } },
-          {
-            ConditionCheck: {
-              TableName: this.deals,
-              Key: { pk: dealPk(campaign.dealId), sk: DEAL_SK },
-              ConditionExpression: 'attribute_exists(pk)',
-            },
-          },
-        ],
-      },
+      input: { TransactItems: items },
       expected: { kind: 'absent' },
       readCurrent: () => this.getCampaign(campaign.dealId, campaign.id),
       notFound: () => new NotFoundError('campaign', campaign.id),
-      parentCheck: { index: 3, error: () => new NotFoundError('deal', campaign.dealId) },
+      conditions: [
+        ...(record ? [record] : []),
+        { index: 3, refusal: () => this.budgets.refusal(campaign.dealId, () => campaign.budget) },
+      ],
       describe: `campaign ${campaign.id} v${campaign.version}`,
     });
   }
@@ -217,6 +234,13 @@ export class DynamoDealRepository implements DealRepository {
   async saveCampaign(next: Campaign, expectedVersion: number, audit: AuditEntry): Promise<void> {
     assertNextVersion(next.version, expectedVersion);
     assertAuditBelongs(audit, next.dealId, 'campaign', next.id);
+    // The budget change is measured against the stored version the put's condition names: if that
+    // version is not the one read here, the put fails and nothing is written.
+    const current = await this.getCampaign(next.dealId, next.id);
+    if (!current) throw new NotFoundError('campaign', next.id);
+    if (current.version !== expectedVersion) throw new VersionConflictError(expectedVersion, current.version);
+    const change = { amountMinor: next.budget.amountMinor - current.budget.amountMinor, currency: next.budget.currency };
+    const budgetChanges = change.amountMinor !== 0 || next.budget.currency !== current.budget.currency;
     await this.write({
       input: {
         TransactItems: [
@@ -231,13 +255,43 @@ export class DynamoDealRepository implements DealRepository {
           },
           { Put: { TableName: this.history, Item: campaignVersionToItem(next), ConditionExpression: NOT_EXISTS } },
           { Put: { TableName: this.history, Item: auditToItem(audit), ConditionExpression: NOT_EXISTS } },
+          ...(budgetChanges ? [this.budgets.allocate(next.dealId, change)] : []),
         ],
       },
       expected: { kind: 'version', version: expectedVersion },
       readCurrent: () => this.getCampaign(next.dealId, next.id),
       notFound: () => new NotFoundError('campaign', next.id),
+      ...(budgetChanges ? { conditions: [{ index: 3, refusal: () => this.budgets.refusal(next.dealId, () => change) }] } : {}),
       describe: `campaign ${next.id} v${next.version}`,
     });
+  }
+
+  async getCampaignVersion(dealId: string, campaignId: string, version: number): Promise<Campaign | undefined> {
+    if (!Number.isSafeInteger(version) || version < 1) return undefined;
+    const item = await this.getItem(this.history, dealPk(dealId), campaignVersionSk(campaignId, version));
+    return item && campaignFromItem(item);
+  }
+
+  // ------------------------------------------------------------ creations
+
+  async findCreation(scope: string): Promise<CreationRecord | undefined> {
+    const item = await this.getItem(this.history, creationPk(scope), CREATION_SK);
+    return item && creationFromItem(item);
+  }
+
+  /** Appends the creation record's put to `items`; what its failed condition means. */
+  private creationItem(items: TransactItem[], record: CreationRecord): NonNullable<WriteSpec['conditions']>[number] {
+    const index = items.push({ Put: { TableName: this.history, Item: creationToItem(record), ConditionExpression: NOT_EXISTS } }) - 1;
+    return {
+      index,
+      refusal: async () => {
+        const existing = await this.findCreation(record.scope);
+        // Not there after all: DynamoDB Local reports contention as a failed condition.
+        return existing
+          ? { retry: false, error: new AlreadyCreatedError(existing) }
+          : { retry: true, error: new Error(`the creation record of ${record.entityType} ${record.entityId} could not be written`) };
+      },
+    };
   }
 
   async listCampaigns(dealId: string, page: PageRequest): Promise<Page<Campaign>> {
@@ -251,58 +305,8 @@ export class DynamoDealRepository implements DealRepository {
     return out.Item;
   }
 
-  private async write(spec: WriteSpec): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      let codes: CancelCode[] | undefined;
-      try {
-        await this.client.send(new TransactWriteCommand(spec.input));
-        return;
-      } catch (err) {
-        const name = (err as Error).name;
-        if (name === 'TransactionCanceledException') {
-          codes = ((err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map(
-            (r) => r.Code ?? 'None',
-          );
-        } else if (name !== 'TransactionConflictException') {
-          throw err;
-        }
-        if (codes?.[0] === 'ConditionalCheckFailed') throw await this.conflict(spec);
-        if (spec.parentCheck && codes?.[spec.parentCheck.index] === 'ConditionalCheckFailed') {
-          throw spec.parentCheck.error();
-        }
-        if (codes?.some((c, i) => i > 0 && c === 'ConditionalCheckFailed')) {
-          // The entity condition held but history already has this version or audit entry: the
-          // history and the current state disagree. Never overwrite history; surface it.
-          throw new Error(`history already holds an item written by ${spec.describe}; refusing to overwrite`);
-        }
-        const retryable =
-          codes === undefined || codes.length === 0 || codes.some((c) => c === 'TransactionConflict' || c === 'ThrottlingError');
-        if (!retryable) throw err;
-        // A concurrent transaction touched the same item. If it moved the version, we lost the race.
-        const current = await spec.readCurrent();
-        if (spec.expected.kind === 'version') {
-          if (!current) throw spec.notFound();
-          if (current.version !== spec.expected.version) {
-            throw new VersionConflictError(spec.expected.version, current.version);
-          }
-        } else if (current) {
-          throw new VersionConflictError(0, current.version);
-        }
-        if (attempt >= this.maxConflictAttempts) throw err;
-        await sleep(backoff(attempt));
-      }
-    }
-  }
-
-  /** The entity's condition failed: say why, with the current version. */
-  private async conflict(spec: WriteSpec): Promise<Error> {
-    const current = await spec.readCurrent();
-    if (spec.expected.kind === 'absent') {
-      // Creating an id that already exists: "expected nothing (version 0), found version n".
-      return new VersionConflictError(0, current?.version ?? 0);
-    }
-    if (!current) return spec.notFound();
-    return new VersionConflictError(spec.expected.version, current.version);
+  private write(spec: WriteSpec): Promise<void> {
+    return writeTransaction(this.client, spec, this.maxConflictAttempts);
   }
 
   /** Items of one deal's item collection whose sort key starts with `prefix`. */
@@ -376,11 +380,3 @@ export class DynamoDealRepository implements DealRepository {
     return startKey ? { items: items.map(map), nextCursor: encodeCursor(startKey) } : { items: items.map(map) };
   }
 }
-
-
-/** Full jitter: random in [0, min(200, 10 * 2^attempt)) ms. */
-function backoff(attempt: number): number {
-  return Math.random() * Math.min(200, 10 * 2 ** attempt);
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -6,7 +6,10 @@
 import type { AuditEntry } from '../../domain/audit.js';
 import type { Campaign } from '../../domain/campaign/campaign.js';
 import type { Deal } from '../../domain/deal/deal.js';
+import type { CreationRecord } from '../../ports/deal-repository.js';
 import {
+  CREATION_SK,
+  DEAL_BUDGET_SK,
   DEAL_SK,
   STORAGE_ATTRIBUTES,
   accountPk,
@@ -16,11 +19,13 @@ import {
   auditSk,
   campaignSk,
   campaignVersionSk,
+  creationPk,
   dealPk,
   dealVersionSk,
 } from './keys.js';
 
-export type ItemKind = 'deal' | 'campaign' | 'dealVersion' | 'campaignVersion' | 'audit';
+const ITEM_KINDS = ['deal', 'campaign', 'dealBudget', 'dealVersion', 'campaignVersion', 'audit', 'creation'] as const;
+export type ItemKind = (typeof ITEM_KINDS)[number];
 export type Item = Record<string, unknown>;
 
 const STORAGE = new Set<string>(STORAGE_ATTRIBUTES);
@@ -50,6 +55,28 @@ export function campaignToItem(campaign: Campaign): Item {
   return { ...campaign, pk: dealPk(campaign.dealId), sk: campaignSk(campaign.id), kind: 'campaign' satisfies ItemKind };
 }
 
+/**
+ * deals table: what a deal's campaigns together budget (`allocatedMinor`) against its total value, and
+ * the headroom between them (`availableMinor`), so that a transaction can refuse a write by a condition
+ * on the current value (DynamoDB conditions compare, they cannot add). Minor units of `currency`.
+ */
+export interface DealBudget {
+  dealId: string;
+  currency: string;
+  totalValueMinor: number;
+  allocatedMinor: number;
+  availableMinor: number;
+}
+
+export function dealBudgetToItem(budget: DealBudget): Item {
+  return { ...budget, pk: dealPk(budget.dealId), sk: DEAL_BUDGET_SK, kind: 'dealBudget' satisfies ItemKind };
+}
+
+/** history table: which entity a create under an Idempotency-Key made, and from what request. */
+export function creationToItem(record: CreationRecord): Item {
+  return { ...record, pk: creationPk(record.scope), sk: CREATION_SK, kind: 'creation' satisfies ItemKind };
+}
+
 /** history table: immutable snapshot of one deal version. */
 export function dealVersionToItem(deal: Deal): Item {
   return { ...deal, pk: dealPk(deal.id), sk: dealVersionSk(deal.version), kind: 'dealVersion' satisfies ItemKind };
@@ -73,11 +100,11 @@ export function auditToItem(entry: AuditEntry): Item {
 export const dealFromItem = (item: Item): Deal => strip<Deal>(item);
 export const campaignFromItem = (item: Item): Campaign => strip<Campaign>(item);
 export const auditFromItem = (item: Item): AuditEntry => strip<AuditEntry>(item);
+export const dealBudgetFromItem = (item: Item): DealBudget => strip<DealBudget>(item);
+export const creationFromItem = (item: Item): CreationRecord => strip<CreationRecord>(item);
 
 /** The kind of a stored item (for stream consumers), or undefined for items this adapter did not write. */
 export function itemKind(item: Item): ItemKind | undefined {
   const kind = item.kind;
-  return kind === 'deal' || kind === 'campaign' || kind === 'dealVersion' || kind === 'campaignVersion' || kind === 'audit'
-    ? kind
-    : undefined;
+  return (ITEM_KINDS as readonly unknown[]).includes(kind) ? (kind as ItemKind) : undefined;
 }

@@ -8,6 +8,10 @@ export const DEAL_SK = 'DEAL';
 export const CAMPAIGN_SK_PREFIX = 'CAMPAIGN#';
 export const VERSION_SK_PREFIX = 'VERSION#';
 export const AUDIT_SK_PREFIX = 'AUDIT#';
+/** deals table: the deal's budget allocation, in the deal's partition beside the deal. */
+export const DEAL_BUDGET_SK = 'BUDGET';
+/** history table: the record of a create made under an Idempotency-Key (one item per scope). */
+export const CREATION_SK = 'CREATION';
 
 export const INDEX = {
   byAccount: { name: 'byAccount', pk: 'gsiAccountPk', sk: 'gsiAccountSk' },
@@ -36,6 +40,8 @@ export const dealVersionSk = (version: number): string => `${VERSION_SK_PREFIX}$
 export const campaignVersionPrefix = (campaignId: string): string => `${CAMPAIGN_SK_PREFIX}${campaignId}#${VERSION_SK_PREFIX}`;
 export const campaignVersionSk = (campaignId: string, version: number): string =>
   `${campaignVersionPrefix(campaignId)}${padVersion(version)}`;
+/** `scope` is already a hash of (route, caller, Idempotency-Key): fixed length, nothing readable in it. */
+export const creationPk = (scope: string): string => `CREATION#${scope}`;
 /** ISO-8601 UTC timestamps sort chronologically as strings; the entry id breaks ties. */
 export const auditSk = (at: string, entryId: string): string => `${AUDIT_SK_PREFIX}${at}#${entryId}`;
 

@@ -1,9 +1,16 @@
 import type { AuditEntry } from '../../domain/audit.js';
 import type { Campaign } from '../../domain/campaign/campaign.js';
 import type { Deal } from '../../domain/deal/deal.js';
-import { NotFoundError, ValidationError, VersionConflictError } from '../../domain/errors.js';
+import { BudgetExceededError, NotFoundError, ValidationError, VersionConflictError } from '../../domain/errors.js';
+import type { Money } from '../../domain/money.js';
 import { decodePageCursor, encodePageCursor, invalidCursor } from '../page-cursor.js';
-import type { DealListQuery, DealRepository } from '../../ports/deal-repository.js';
+import {
+  AlreadyCreatedError,
+  type CreationRecord,
+  type CreationRequest,
+  type DealListQuery,
+  type DealRepository,
+} from '../../ports/deal-repository.js';
 import type { Page, PageRequest } from '../../ports/page.js';
 import { assertAuditBelongs, assertNextVersion } from '../write-preconditions.js';
 
@@ -16,6 +23,11 @@ import { assertAuditBelongs, assertNextVersion } from '../write-preconditions.js
  *   absent → NotFoundError) and that `next.version = expectedVersion + 1`;
  * - each write stores entity, version snapshot and audit entry together or not at all; snapshots and
  *   audit entries are append-only: an existing audit id or snapshot refuses the whole write;
+ * - the budget sum: a new campaign, a budget increase or a cut in a deal's total that the deal's campaigns
+ *   leave no room for, or a currency other than the deal's where campaigns hold budget, throws
+ *   BudgetExceededError (total, allocated, required) and writes nothing;
+ * - a create with a CreationRequest whose scope already created something throws AlreadyCreatedError
+ *   with that record and writes nothing; the record is kept otherwise;
  * - list orders match the adapter's keys: deals newest first (createdAt#id), versions newest first,
  *   audit oldest first (at#id), campaigns by id;
  * - keyset cursors (the sort key of the last item): writes between pages neither repeat nor skip items;
@@ -31,12 +43,15 @@ export class InMemoryDealRepository implements DealRepository {
   private readonly dealVersions = new Map<string, Deal>();
   private readonly campaignVersions = new Map<string, Campaign>();
   private readonly audit = new Map<string, AuditEntry>();
+  /** scope → the create made under it. */
+  private readonly creations = new Map<string, CreationRecord>();
 
-  async createDeal(deal: Deal, audit: AuditEntry): Promise<void> {
+  async createDeal(deal: Deal, audit: AuditEntry, creation?: CreationRequest): Promise<void> {
     assertAuditBelongs(audit, deal.id, 'deal', deal.id);
     const current = this.deals.get(deal.id);
     if (current) throw new VersionConflictError(0, current.version);
-    this.commit(() => this.deals.set(deal.id, copy(deal)), this.dealSnapshot(deal), this.auditWrite(audit));
+    const record = this.creationWrite(creation, { entityType: 'deal', dealId: deal.id, entityId: deal.id, at: deal.createdAt });
+    this.commit(() => this.deals.set(deal.id, copy(deal)), this.dealSnapshot(deal), this.auditWrite(audit), ...record);
   }
 
   async getDeal(dealId: string): Promise<Deal | undefined> {
@@ -49,6 +64,14 @@ export class InMemoryDealRepository implements DealRepository {
     const current = this.deals.get(next.id);
     if (!current) throw new NotFoundError('deal', next.id);
     if (current.version !== expectedVersion) throw new VersionConflictError(expectedVersion, current.version);
+    const allocated = this.allocated(next.id);
+    const total = next.totalValue;
+    if (allocated > 0 && total.currency !== current.totalValue.currency) {
+      throw this.budgetExceeded(current, total);
+    }
+    if (total.amountMinor < current.totalValue.amountMinor && total.amountMinor < allocated) {
+      throw this.budgetExceeded(current, { amountMinor: current.totalValue.amountMinor - total.amountMinor, currency: total.currency });
+    }
     this.commit(() => this.deals.set(next.id, copy(next)), this.dealSnapshot(next), this.auditWrite(audit));
   }
 
@@ -76,13 +99,16 @@ export class InMemoryDealRepository implements DealRepository {
     return paginate(`audit:${dealId}`, entries, page, (a) => `${a.at}#${a.id}`, 'asc');
   }
 
-  async createCampaign(campaign: Campaign, audit: AuditEntry): Promise<void> {
+  async createCampaign(campaign: Campaign, audit: AuditEntry, creation?: CreationRequest): Promise<void> {
     assertAuditBelongs(audit, campaign.dealId, 'campaign', campaign.id);
     const key = campaignKey(campaign.dealId, campaign.id);
     const current = this.campaigns.get(key);
     if (current) throw new VersionConflictError(0, current.version);
-    if (!this.deals.has(campaign.dealId)) throw new NotFoundError('deal', campaign.dealId);
-    this.commit(() => this.campaigns.set(key, copy(campaign)), this.campaignSnapshot(campaign), this.auditWrite(audit));
+    const record = this.creationWrite(creation, { entityType: 'campaign', dealId: campaign.dealId, entityId: campaign.id, at: campaign.createdAt });
+    const deal = this.deals.get(campaign.dealId);
+    if (!deal) throw new NotFoundError('deal', campaign.dealId);
+    this.assertRoom(deal, campaign.budget);
+    this.commit(() => this.campaigns.set(key, copy(campaign)), this.campaignSnapshot(campaign), this.auditWrite(audit), ...record);
   }
 
   async getCampaign(dealId: string, campaignId: string): Promise<Campaign | undefined> {
@@ -96,7 +122,17 @@ export class InMemoryDealRepository implements DealRepository {
     const current = this.campaigns.get(key);
     if (!current) throw new NotFoundError('campaign', next.id);
     if (current.version !== expectedVersion) throw new VersionConflictError(expectedVersion, current.version);
+    const change = { amountMinor: next.budget.amountMinor - current.budget.amountMinor, currency: next.budget.currency };
+    if (change.amountMinor !== 0 || change.currency !== current.budget.currency) this.assertRoom(this.deals.get(next.dealId)!, change);
     this.commit(() => this.campaigns.set(key, copy(next)), this.campaignSnapshot(next), this.auditWrite(audit));
+  }
+
+  async getCampaignVersion(dealId: string, campaignId: string, version: number): Promise<Campaign | undefined> {
+    return copyOrUndefined(this.campaignVersions.get(`${dealId}/${campaignId}#${padVersion(version)}`));
+  }
+
+  async findCreation(scope: string): Promise<CreationRecord | undefined> {
+    return copyOrUndefined(this.creations.get(scope));
   }
 
   async listCampaigns(dealId: string, page: PageRequest): Promise<Page<Campaign>> {
@@ -114,6 +150,35 @@ export class InMemoryDealRepository implements DealRepository {
     }
     putEntity();
     for (const put of historyPuts) put.write();
+  }
+
+  /** What the deal's campaigns together budget (amounts in the deal's currency). */
+  private allocated(dealId: string): number {
+    let sum = 0;
+    for (const campaign of this.campaigns.values()) if (campaign.dealId === dealId) sum += campaign.budget.amountMinor;
+    return sum;
+  }
+
+  /** A budget that grows by `change` (or joins the sum) must fit, in the deal's currency. */
+  private assertRoom(deal: Deal, change: Money): void {
+    const available = deal.totalValue.amountMinor - this.allocated(deal.id);
+    if (change.currency !== deal.totalValue.currency || (change.amountMinor > 0 && available < change.amountMinor)) {
+      throw this.budgetExceeded(deal, change);
+    }
+  }
+
+  private budgetExceeded(deal: Deal, required: Money): BudgetExceededError {
+    const allocated = { amountMinor: this.allocated(deal.id), currency: deal.totalValue.currency };
+    return new BudgetExceededError(deal.id, { ...deal.totalValue }, allocated, { ...required });
+  }
+
+  /** The creation record's put, refused (AlreadyCreatedError) when its scope already created something. */
+  private creationWrite(creation: CreationRequest | undefined, entity: Omit<CreationRecord, keyof CreationRequest>): HistoryPut[] {
+    if (!creation) return [];
+    const existing = this.creations.get(creation.scope);
+    if (existing) throw new AlreadyCreatedError(copy(existing));
+    const record: CreationRecord = { ...creation, ...entity };
+    return [{ describe: `creation record ${creation.scope}`, exists: () => this.creations.has(creation.scope), write: () => this.creations.set(creation.scope, copy(record)) }];
   }
 
   private dealSnapshot(deal: Deal): HistoryPut {

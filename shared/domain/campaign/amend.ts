@@ -10,6 +10,7 @@ import {
   CAMPAIGN_CLOSED_STATUSES,
   CAMPAIGN_MUTABLE_FIELDS,
   CAMPAIGN_OPTIONAL_FIELDS,
+  assertBudgetAvailable,
   checkCampaignTerms,
   type CampaignOptionalField,
   type CampaignTerms,
@@ -42,8 +43,9 @@ const AMENDED_FIELDS = [...CAMPAIGN_MUTABLE_FIELDS, 'status'] as const;
  * - the deal must not be completed/cancelled (IllegalTransitionError on the deal);
  * - a status change must follow the campaign status table (IllegalTransitionError on the campaign);
  * - completed/archived campaigns only accept a status change (FieldLockedError otherwise);
- * - the merged campaign must satisfy every campaign rule against the deal and its siblings
- *   (`existingCampaigns` may include this campaign; it is left out of the budget sum).
+ * - the merged campaign must satisfy every campaign rule against the deal (ValidationError);
+ * - a budget increase must fit in what the deal's campaigns leave of its total (BudgetExceededError;
+ *   `existingCampaigns` may include this campaign, which counts at its current budget).
  * Whole objects and arrays replace whole ones (targeting, schedule, creativeSpecs, creatives): PATCH here is a merge of
  * top-level fields, which keeps the wire contract simple. A patch that changes nothing is refused
  * with ValidationError("patch changes nothing"), as for deals.
@@ -64,7 +66,7 @@ export function amendCampaign(
   const merged: CampaignTerms = { ...pickTerms(campaign), ...definedEntries(patch) };
   for (const field of CAMPAIGN_OPTIONAL_FIELDS) if (patch[field] === null) delete merged[field];
   const issues = new IssueList();
-  const terms = checkCampaignTerms(issues, deal, siblings, merged);
+  const terms = checkCampaignTerms(issues, deal, merged);
   const termChanges = diffFields(pickTerms(campaign), terms, CAMPAIGN_MUTABLE_FIELDS);
   if (termChanges.length > 0 && CAMPAIGN_CLOSED_STATUSES.includes(campaign.status)) {
     const fields = [...new Set(termChanges.map((c) => c.field.split('.')[0] ?? c.field))];
@@ -76,6 +78,8 @@ export function amendCampaign(
   for (const field of CAMPAIGN_OPTIONAL_FIELDS) if (terms[field] === undefined) delete next[field];
   const changes = diffFields(campaign, next, AMENDED_FIELDS);
   if (changes.length === 0) throw new ValidationError([{ path: '', message: 'patch changes nothing' }]);
+  const increase = next.budget.amountMinor - campaign.budget.amountMinor;
+  if (increase > 0) assertBudgetAvailable(deal, [...siblings, campaign], { amountMinor: increase, currency: next.budget.currency });
   return { next, changes };
 }
 

@@ -3,7 +3,7 @@ import type { Deal } from '../deal/deal.js';
 import { IllegalTransitionError } from '../errors.js';
 import { IssueList } from '../validation.js';
 import type { Campaign } from './campaign.js';
-import { DEAL_STATUSES_CLOSED_TO_CAMPAIGNS, checkCampaignTerms, type CampaignTerms } from './rules.js';
+import { DEAL_STATUSES_CLOSED_TO_CAMPAIGNS, assertBudgetAvailable, checkCampaignTerms, type CampaignTerms } from './rules.js';
 
 /** What a caller supplies to add a campaign to a deal (the POST /deals/{dealId}/campaigns body). */
 export type CreateCampaignInput = CampaignTerms;
@@ -17,7 +17,8 @@ export function assertDealOpenForCampaigns(deal: Deal, action: string): void {
 
 /**
  * A new draft campaign (version 1) under `deal`, checked against the deal and its existing campaigns.
- * Throws IllegalTransitionError when the deal is completed/cancelled, ValidationError for broken rules.
+ * Throws IllegalTransitionError when the deal is completed/cancelled, ValidationError for broken rules,
+ * BudgetExceededError when the existing campaigns leave less of the deal's total than its budget.
  */
 export function createCampaign(
   deal: Deal,
@@ -28,8 +29,9 @@ export function createCampaign(
 ): Campaign {
   assertDealOpenForCampaigns(deal, 'add a campaign to');
   const issues = new IssueList();
-  const terms = checkCampaignTerms(issues, deal, existingCampaigns, input);
+  const terms = checkCampaignTerms(issues, deal, input);
   issues.throwIfAny();
+  assertBudgetAvailable(deal, existingCampaigns, terms.budget);
   const campaign: Campaign = {
     id: ids.campaignId,
     dealId: deal.id,

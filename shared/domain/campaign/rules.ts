@@ -1,5 +1,6 @@
 import { compareDates } from '../dates.js';
 import type { Deal, DealStatus } from '../deal/deal.js';
+import { BudgetExceededError } from '../errors.js';
 import { sumMoney, type Money } from '../money.js';
 import { IssueList, checkDateRange, checkName, checkPositiveMoney } from '../validation.js';
 import {
@@ -93,6 +94,20 @@ export function committedBudget(deal: Deal, campaigns: readonly Campaign[], exce
   return sumMoney(budgets, deal.totalValue.currency);
 }
 
+/**
+ * The deal's campaigns together budget at most its total value. A change that needs `required` of the
+ * unallocated budget (a new campaign's budget, a budget increase, a cut in the deal's total) is refused
+ * with BudgetExceededError (409) when less is available. It is a conflict with the deal's current state,
+ * not a malformed request, and the same answer as a concurrent change that took the room first (the
+ * repository re-checks the sum inside its transaction).
+ */
+export function assertBudgetAvailable(deal: Deal, campaigns: readonly Campaign[], required: Money): void {
+  const allocated = committedBudget(deal, campaigns);
+  if (deal.totalValue.amountMinor - allocated.amountMinor < required.amountMinor) {
+    throw new BudgetExceededError(deal.id, deal.totalValue, allocated, required);
+  }
+}
+
 function checkCurrency(issues: IssueList, deal: Deal, path: string, money: Money): void {
   if (money.currency !== deal.totalValue.currency) {
     issues.add(`${path}.currency`, `must equal the deal's currency ${deal.totalValue.currency}`);
@@ -104,18 +119,13 @@ function checkPositiveInteger(issues: IssueList, path: string, value: number): v
 }
 
 /**
- * The rules every campaign version satisfies against its deal and sibling campaigns:
- * currency equals the deal's; budget, dailyBudget, maxBid > 0; dailyBudget ≤ budget; flight inside the
- * deal's dates with end ≥ start; the deal's campaigns together budget at most its total value;
- * the bidder-facing fields follow the rules in the comment above CREATIVES_MAX.
+ * The rules every campaign version satisfies against its deal:
+ * currency equals the deal's; budget, dailyBudget, maxBid > 0; dailyBudget ≤ budget ≤ the deal's total
+ * value; flight inside the deal's dates with end ≥ start; the bidder-facing fields follow the rules in
+ * the comment above CREATIVES_MAX. The sum over the deal's campaigns is assertBudgetAvailable's.
  * Returns the normalised terms (trimmed name).
  */
-export function checkCampaignTerms(
-  issues: IssueList,
-  deal: Deal,
-  siblings: readonly Campaign[],
-  terms: CampaignTerms,
-): CampaignTerms {
+export function checkCampaignTerms(issues: IssueList, deal: Deal, terms: CampaignTerms): CampaignTerms {
   const name = checkName(issues, 'name', terms.name);
   if (!CAMPAIGN_TYPES.includes(terms.type)) issues.add('type', `must be one of ${CAMPAIGN_TYPES.join(', ')}`);
   if (!BID_STRATEGIES.includes(terms.bidStrategy)) issues.add('bidStrategy', `must be one of ${BID_STRATEGIES.join(', ')}`);
@@ -128,15 +138,8 @@ export function checkCampaignTerms(
   if (currenciesMatch && terms.dailyBudget.amountMinor > terms.budget.amountMinor) {
     issues.add('dailyBudget.amountMinor', `must not exceed budget (${terms.budget.amountMinor})`);
   }
-  if (currenciesMatch) {
-    const committed = committedBudget(deal, siblings).amountMinor;
-    const available = deal.totalValue.amountMinor - committed;
-    if (terms.budget.amountMinor > available) {
-      issues.add(
-        'budget.amountMinor',
-        `campaign budgets would total ${committed + terms.budget.amountMinor}, more than the deal's total value ${deal.totalValue.amountMinor} (available: ${Math.max(available, 0)})`,
-      );
-    }
+  if (currenciesMatch && terms.budget.amountMinor > deal.totalValue.amountMinor) {
+    issues.add('budget.amountMinor', `must not exceed the deal's total value ${deal.totalValue.amountMinor}`);
   }
 
   checkSchedule(issues, deal, terms.schedule);

@@ -1,7 +1,7 @@
 import type { ChangeContext } from '../actor.js';
 import type { FieldChange } from '../audit.js';
 import type { Campaign } from '../campaign/campaign.js';
-import { committedBudget } from '../campaign/rules.js';
+import { assertBudgetAvailable } from '../campaign/rules.js';
 import { diffFields } from '../changes.js';
 import { compareDates } from '../dates.js';
 import { FieldLockedError, IllegalTransitionError, ValidationError } from '../errors.js';
@@ -29,8 +29,8 @@ export interface DealAmendment {
  * - draft/rejected accept every mutable field; other statuses only name and ownerId
  *   (FieldLockedError, a 409, naming the locked fields);
  * - the merged deal must satisfy the deal rules (ValidationError);
- * - when the deal's campaigns are given, the new terms must still hold them: same currency,
- *   total ≥ their budgets, dates covering their flights.
+ * - when the deal's campaigns are given, the new terms must still hold them: same currency and dates
+ *   covering their flights (ValidationError), total ≥ their budgets (BudgetExceededError, 409).
  *
  * A patch whose values equal the current ones changes nothing and is refused with
  * ValidationError("patch changes nothing"): every version must record at least one change,
@@ -91,15 +91,13 @@ function checkStillHoldsCampaigns(terms: DealTerms, current: Deal, campaigns: re
   const issues = new IssueList();
   if (terms.totalValue.currency !== current.totalValue.currency) {
     issues.add('totalValue.currency', `cannot change while the deal has campaigns in ${current.totalValue.currency}`);
-  } else {
-    const committed = committedBudget(current, campaigns).amountMinor;
-    if (terms.totalValue.amountMinor < committed) {
-      issues.add('totalValue.amountMinor', `must be at least the campaigns' total budget ${committed}`);
-    }
   }
   const earliest = campaigns.map((c) => c.schedule.startDate).reduce((a, b) => (compareDates(a, b) <= 0 ? a : b));
   const latest = campaigns.map((c) => c.schedule.endDate).reduce((a, b) => (compareDates(a, b) >= 0 ? a : b));
   if (compareDates(terms.startDate, earliest) > 0) issues.add('startDate', `must not be after the earliest campaign start ${earliest}`);
   if (compareDates(terms.endDate, latest) < 0) issues.add('endDate', `must not be before the latest campaign end ${latest}`);
   issues.throwIfAny();
+  // Same currency from here on. A cut in the total needs that much of it unallocated.
+  const cut = current.totalValue.amountMinor - terms.totalValue.amountMinor;
+  if (cut > 0) assertBudgetAvailable(current, campaigns, { amountMinor: cut, currency: current.totalValue.currency });
 }

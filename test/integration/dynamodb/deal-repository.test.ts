@@ -1,9 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { VersionConflictError } from '../../../shared/domain/errors.js';
+import { BudgetExceededError, VersionConflictError } from '../../../shared/domain/errors.js';
 import { DynamoDealRepository } from '../../../shared/adapters/dynamodb/deal-repository.js';
 import { useDynamoDbLocal } from '../../support/dynamodb-local.js';
+import { describeBudgetAndCreationContract } from './budget-and-creation.contract.js';
 import { aCampaign, aDeal, amended, anAudit, describeDealRepositoryContract } from './deal-repository.contract.js';
 
 const ddb = useDynamoDbLocal();
@@ -11,6 +12,7 @@ const makeRepo = () =>
   new DynamoDealRepository({ client: ddb.doc, dealsTableName: ddb.tables.deals, historyTableName: ddb.tables.history });
 
 describeDealRepositoryContract('DynamoDealRepository on DynamoDB Local', makeRepo);
+describeBudgetAndCreationContract('DynamoDealRepository on DynamoDB Local', makeRepo);
 
 describe('DynamoDealRepository storage layout', () => {
   it('writes the deal item, its version snapshot and its audit entry under the documented keys', async () => {
@@ -54,6 +56,71 @@ describe('DynamoDealRepository storage layout', () => {
       new GetCommand({ TableName: ddb.tables.history, Key: { pk: `DEAL#${deal.id}`, sk: `CAMPAIGN#${campaign.id}#VERSION#000000001` } }),
     );
     expect(snapshot.Item).toMatchObject({ kind: 'campaignVersion', id: campaign.id, version: 1 });
+  });
+
+  it("keeps the deal's budget item beside it: total, what the campaigns hold and the headroom between", async () => {
+    // Prepare
+    const repo = makeRepo();
+    const deal = aDeal();
+    await repo.createDeal(deal, anAudit(deal, 'deal.created'));
+    const campaign = aCampaign(deal);
+    // Act
+    await repo.createCampaign(campaign, anAudit(campaign, 'campaign.created'));
+    // Assess
+    const budget = await ddb.doc.send(new GetCommand({ TableName: ddb.tables.deals, Key: { pk: `DEAL#${deal.id}`, sk: 'BUDGET' } }));
+    expect(budget.Item).toEqual({
+      pk: `DEAL#${deal.id}`,
+      sk: 'BUDGET',
+      kind: 'dealBudget',
+      dealId: deal.id,
+      currency: 'USD',
+      totalValueMinor: 5_000_000,
+      allocatedMinor: 1_000_000,
+      availableMinor: 4_000_000,
+    });
+    // Not a campaign, not in any listing.
+    expect((await repo.listCampaigns(deal.id, { limit: 10 })).items).toEqual([campaign]);
+    expect((await repo.listDeals({ accountId: deal.accountId, limit: 10 })).items).toEqual([deal]);
+  });
+
+  it('gives a deal written before budget items one, summed from its campaigns, then holds the sum', async () => {
+    // Prepare: 3,000,000 + 1,000,000 of 5,000,000, and no budget item
+    const repo = makeRepo();
+    const deal = aDeal();
+    await repo.createDeal(deal, anAudit(deal, 'deal.created'));
+    for (const amountMinor of [3_000_000, 1_000_000]) {
+      const campaign = aCampaign(deal, { budget: { amountMinor, currency: 'USD' } });
+      await repo.createCampaign(campaign, anAudit(campaign, 'campaign.created'));
+    }
+    await ddb.doc.send(new DeleteCommand({ TableName: ddb.tables.deals, Key: { pk: `DEAL#${deal.id}`, sk: 'BUDGET' } }));
+    const tooBig = aCampaign(deal, { budget: { amountMinor: 1_000_001, currency: 'USD' } });
+    const fits = aCampaign(deal, { budget: { amountMinor: 1_000_000, currency: 'USD' } });
+    // Act
+    const err = await repo.createCampaign(tooBig, anAudit(tooBig, 'campaign.created')).catch((e: unknown) => e);
+    await repo.createCampaign(fits, anAudit(fits, 'campaign.created'));
+    // Assess
+    expect(err).toBeInstanceOf(BudgetExceededError);
+    expect(err).toMatchObject({ allocated: { amountMinor: 4_000_000 }, available: { amountMinor: 1_000_000 } });
+    const budget = await ddb.doc.send(new GetCommand({ TableName: ddb.tables.deals, Key: { pk: `DEAL#${deal.id}`, sk: 'BUDGET' } }));
+    expect(budget.Item).toMatchObject({ allocatedMinor: 5_000_000, availableMinor: 0, totalValueMinor: 5_000_000 });
+  });
+
+  it('initialises that budget item once when the first writers race: the sum still holds', async () => {
+    // Prepare: 4,000,000 of 5,000,000 held, no budget item; 5 creates of 400,000 race for 1,000,000
+    const repo = makeRepo();
+    const deal = aDeal();
+    await repo.createDeal(deal, anAudit(deal, 'deal.created'));
+    const held = aCampaign(deal, { budget: { amountMinor: 4_000_000, currency: 'USD' } });
+    await repo.createCampaign(held, anAudit(held, 'campaign.created'));
+    await ddb.doc.send(new DeleteCommand({ TableName: ddb.tables.deals, Key: { pk: `DEAL#${deal.id}`, sk: 'BUDGET' } }));
+    const racers = Array.from({ length: 5 }, () => aCampaign(deal, { budget: { amountMinor: 400_000, currency: 'USD' } }));
+    // Act
+    const results = await Promise.allSettled(racers.map((c) => repo.createCampaign(c, anAudit(c, 'campaign.created'))));
+    // Assess
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(BudgetExceededError);
+    const budget = await ddb.doc.send(new GetCommand({ TableName: ddb.tables.deals, Key: { pk: `DEAL#${deal.id}`, sk: 'BUDGET' } }));
+    expect(budget.Item).toMatchObject({ allocatedMinor: 4_800_000, availableMinor: 200_000 });
   });
 
   it('never overwrites a version snapshot or an audit entry, and then writes nothing at all', async () => {

@@ -27,7 +27,10 @@ describe('DynamoDB stream reader (deals table)', () => {
     // Act
     await repo.createDeal(v1, anAudit(v1, 'deal.created'));
     await repo.saveDeal(v2, 1, anAudit(v2, 'deal.submitted'));
-    const records = (await pollUntil(reader, 2)).filter((r) => r.dynamodb?.Keys?.pk?.S === `DEAL#${v1.id}`);
+    // The deal's partition also holds its budget item (kind dealBudget): readers go by kind.
+    const records = (await pollUntil(reader, 3)).filter(
+      (r) => r.dynamodb?.Keys?.pk?.S === `DEAL#${v1.id}` && r.dynamodb.NewImage?.kind?.S === 'deal',
+    );
     // Assess
     expect(records.map((r) => r.eventName)).toEqual(['INSERT', 'MODIFY']);
     const [insert, modify] = records;
@@ -41,7 +44,7 @@ describe('DynamoDB stream reader (deals table)', () => {
     expect(await reader.poll()).toEqual([]);
   });
 
-  it('reports campaign items with their kind, and never history items (history has no stream)', async () => {
+  it('reports campaign and budget items with their kind, and never history items (history has no stream)', async () => {
     // Prepare
     const repo = new DynamoDealRepository({ client: ddb.doc, dealsTableName: ddb.tables.deals, historyTableName: ddb.tables.history });
     const reader = await DynamoDbStreamReader.forTable(ddb.client, ddb.tables.deals, { endpoint: ddb.endpoint, startAt: 'LATEST' });
@@ -51,9 +54,12 @@ describe('DynamoDB stream reader (deals table)', () => {
     const campaign = aCampaign(deal);
     // Act
     await repo.createCampaign(campaign, anAudit(campaign, 'campaign.created'));
-    const records = await pollUntil(reader, 2);
-    // Assess
-    expect(records.map((r) => r.dynamodb?.NewImage?.kind?.S)).toEqual(['deal', 'campaign']);
+    const records = await pollUntil(reader, 4);
+    // Assess: the deal with its budget item, then the campaign with the budget item's new sum
+    expect(records.map((r) => r.dynamodb?.NewImage?.kind?.S)).toEqual(['deal', 'dealBudget', 'campaign', 'dealBudget']);
+    const allocation = records[3]!.dynamodb!;
+    expect(allocation.OldImage).toMatchObject({ allocatedMinor: { N: '0' }, availableMinor: { N: '5000000' } });
+    expect(allocation.NewImage).toMatchObject({ allocatedMinor: { N: '1000000' }, availableMinor: { N: '4000000' }, dealId: { S: deal.id } });
     await expect(DynamoDbStreamReader.forTable(ddb.client, ddb.tables.history, { endpoint: ddb.endpoint })).rejects.toThrow(/no stream/);
   });
 
@@ -75,7 +81,8 @@ describe('DynamoDB stream reader (deals table)', () => {
     await repo.createDeal(deal, anAudit(deal, 'deal.created'));
     await consuming;
     // Assess
+    // The first item of the deal's partition to arrive: the deal or its budget item (one transaction).
     expect(seen.at(-1)?.eventName).toBe('INSERT');
-    expect(seen.at(-1)?.dynamodb?.NewImage?.id).toEqual({ S: deal.id });
+    expect(seen.at(-1)?.dynamodb?.Keys?.pk).toEqual({ S: `DEAL#${deal.id}` });
   });
 });

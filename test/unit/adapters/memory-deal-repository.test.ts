@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryDealRepository } from '../../../shared/adapters/memory/memory-deal-repository.js';
 import { ValidationError } from '../../../shared/domain/errors.js';
+import { describeBudgetAndCreationContract } from '../../integration/dynamodb/budget-and-creation.contract.js';
 import { aDeal, anAudit, describeDealRepositoryContract } from '../../integration/dynamodb/deal-repository.contract.js';
 
 // The same contract the DynamoDB adapter passes against DynamoDB Local: the fake may stand in for it.
 describeDealRepositoryContract('InMemoryDealRepository', () => new InMemoryDealRepository());
+describeBudgetAndCreationContract('InMemoryDealRepository', () => new InMemoryDealRepository());
 
 describe('InMemoryDealRepository specifics', () => {
   it('hands out copies: mutating a returned deal does not change the stored one', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { amendCampaign } from '../../../shared/domain/campaign/amend.js';
-import { FieldLockedError, IllegalTransitionError, ValidationError } from '../../../shared/domain/errors.js';
+import { BudgetExceededError, FieldLockedError, IllegalTransitionError, ValidationError } from '../../../shared/domain/errors.js';
 import { T1, aCampaign, aContext, aDeal, aDealIn, anActor, thrownBy } from './fixtures.js';
 
 const later = aContext({ at: T1, actor: anActor({ userId: 'user-cm', groups: ['campaign_manager'] }) });
@@ -33,13 +33,32 @@ describe('amendCampaign', () => {
     expect(next.budget.amountMinor).toBe(1_000_000);
   });
 
-  it('refuses a budget that pushes the campaigns over the deal total', () => {
+  it('refuses a budget increase that pushes the campaigns over the deal total with BudgetExceededError (409)', () => {
+    // Prepare: 400,000 + 400,000 of 1,000,000 allocated; raising c1 by 200,001 needs more than the 200,000 left
     const campaign = aCampaign(deal, { id: 'c1' });
     const sibling = aCampaign(deal, { id: 'c2' });
+    // Act
     const error = thrownBy(() =>
       amendCampaign(deal, [campaign, sibling], campaign, { budget: { amountMinor: 600_001, currency: 'USD' } }, later),
     );
-    expect((error as ValidationError).issues.map((i) => i.path)).toEqual(['budget.amountMinor']);
+    // Assess
+    expect(error).toBeInstanceOf(BudgetExceededError);
+    expect(error).toMatchObject({
+      totalValue: { amountMinor: 1_000_000, currency: 'USD' },
+      allocated: { amountMinor: 800_000, currency: 'USD' },
+      available: { amountMinor: 200_000, currency: 'USD' },
+      required: { amountMinor: 200_001, currency: 'USD' },
+    });
+  });
+
+  it('always lets a budget go down, even where the campaigns hold more than the deal total (older data)', () => {
+    // Prepare: 700,000 + 400,000 of 1,000,000
+    const campaign = aCampaign(deal, { id: 'c1' }, { budget: { amountMinor: 700_000, currency: 'USD' } });
+    const sibling = aCampaign(deal, { id: 'c2' });
+    // Act
+    const { next } = amendCampaign(deal, [campaign, sibling], campaign, { budget: { amountMinor: 650_000, currency: 'USD' } }, later);
+    // Assess
+    expect(next.budget.amountMinor).toBe(650_000);
   });
 
   it('re-checks the merged campaign: lowering the budget below the daily budget is refused', () => {

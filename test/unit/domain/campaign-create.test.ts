@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createCampaign } from '../../../shared/domain/campaign/create.js';
-import { IllegalTransitionError, ValidationError } from '../../../shared/domain/errors.js';
+import { BudgetExceededError, IllegalTransitionError, ValidationError } from '../../../shared/domain/errors.js';
 import { T0, aCampaign, aCampaignInput, aContext, aDeal, aDealIn, thrownBy } from './fixtures.js';
 
 const deal = aDeal(); // USD 1,000,000 minor, 2026-03-01..2026-05-31
@@ -92,14 +92,23 @@ describe('createCampaign', () => {
     expect(() => createCampaign(deal, [], last, aContext(), { campaignId: 'b' })).not.toThrow();
   });
 
-  it("refuses budgets that together exceed the deal's total value, and accepts exactly the total", () => {
+  it("refuses budgets that together exceed the deal's total value with BudgetExceededError, and accepts exactly the total", () => {
     // Prepare: 400,000 + 400,000 already committed out of 1,000,000
     const existing = [aCampaign(deal, { id: 'c1' }), aCampaign(deal, { id: 'c2' })];
     const tooMuch = aCampaignInput({ budget: { amountMinor: 200_001, currency: 'USD' } });
     const exact = aCampaignInput({ budget: { amountMinor: 200_000, currency: 'USD' } });
-    // Act / Assess
-    expect(pathsOf(() => createCampaign(deal, existing, tooMuch, aContext(), { campaignId: 'c3' }))).toEqual(['budget.amountMinor']);
+    // Act
+    const error = thrownBy(() => createCampaign(deal, existing, tooMuch, aContext(), { campaignId: 'c3' }));
+    // Assess
+    expect(error).toBeInstanceOf(BudgetExceededError);
+    expect(error).toMatchObject({ dealId: deal.id, available: { amountMinor: 200_000 }, required: { amountMinor: 200_001 } });
+    expect((error as Error).message).toContain('1000000 USD');
     expect(createCampaign(deal, existing, exact, aContext(), { campaignId: 'c3' }).budget.amountMinor).toBe(200_000);
+  });
+
+  it("answers 400 for a budget above the deal's total value on its own, whatever the other campaigns hold", () => {
+    const tooBig = aCampaignInput({ budget: { amountMinor: 1_000_001, currency: 'USD' } });
+    expect(pathsOf(() => createCampaign(deal, [], tooBig, aContext(), { campaignId: 'c' }))).toEqual(['budget.amountMinor']);
   });
 
   it('checks shapes the wire schema may not: counts, countries, creative sizes, video-only duration', () => {

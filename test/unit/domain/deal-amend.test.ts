@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { amendDeal, type DealPatch } from '../../../shared/domain/deal/amend.js';
 import { DEAL_STATUSES, DEAL_TYPES, type DealStatus } from '../../../shared/domain/deal/deal.js';
 import { DEAL_FIELDS_AMENDABLE_AFTER_SUBMIT, DEAL_TERMINAL_STATUSES } from '../../../shared/domain/deal/rules.js';
-import { FieldLockedError, IllegalTransitionError, ValidationError } from '../../../shared/domain/errors.js';
+import { BudgetExceededError, FieldLockedError, IllegalTransitionError, ValidationError } from '../../../shared/domain/errors.js';
 import { T1, aCampaign, aContext, aDeal, aDealIn, anActor, thrownBy } from './fixtures.js';
 
 const later = aContext({ at: T1, actor: anActor({ userId: 'user-eve' }) });
@@ -95,14 +95,20 @@ describe('amendDeal in terminal statuses', () => {
 });
 
 describe('amendDeal with campaigns', () => {
-  it('refuses a total below what campaigns already budget', () => {
-    // Prepare
+  it('refuses a total below what campaigns already budget with BudgetExceededError (409)', () => {
+    // Prepare: 1,000,000 with 600,000 allocated; a cut to 500,000 needs 500,000 unallocated
     const deal = aDeal();
     const campaigns = [aCampaign(deal, {}, { budget: { amountMinor: 600_000, currency: 'USD' } })];
     // Act
     const error = thrownBy(() => amendDeal(deal, { totalValue: { amountMinor: 500_000, currency: 'USD' } }, later, { campaigns }));
     // Assess
-    expect((error as ValidationError).issues).toEqual([{ path: 'totalValue.amountMinor', message: expect.stringContaining('600000') }]);
+    expect(error).toBeInstanceOf(BudgetExceededError);
+    expect(error).toMatchObject({
+      totalValue: { amountMinor: 1_000_000 },
+      allocated: { amountMinor: 600_000 },
+      available: { amountMinor: 400_000 },
+      required: { amountMinor: 500_000 },
+    });
   });
 
   it('refuses a currency change and dates that would strand a campaign flight', () => {
@@ -145,7 +151,7 @@ describe('amendDeal properties', () => {
           result = amendDeal(deal, patch, later);
         } catch (error) {
           // Assess: refusals are always one of the mapped domain errors, never a crash.
-          expect(error instanceof ValidationError || error instanceof IllegalTransitionError).toBe(true);
+          expect(error instanceof ValidationError || error instanceof IllegalTransitionError || error instanceof BudgetExceededError).toBe(true);
           return;
         }
         const { next, changes } = result;

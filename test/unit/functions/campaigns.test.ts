@@ -75,6 +75,26 @@ describe('POST /deals/{dealId}/campaigns', () => {
     expect(answer.body.error.issues.map((i: { path: string }) => i.path)).toContain('budget.amountMinor');
   });
 
+  it("answers 409 budget_exceeded naming the deal's total and what is available when the other campaigns leave too little", async () => {
+    // Prepare: 400,000 + 400,000 of 1,000,000 taken
+    const app = await setup();
+    await invoke(app.create, createEvent(app.dealId, campaign));
+    await invoke(app.create, createEvent(app.dealId, campaign));
+    // Act
+    const answer = await invoke(app.create, createEvent(app.dealId, campaign));
+    // Assess
+    expect(answer.status).toBe(409);
+    expect(answer.body.error).toMatchObject({
+      code: 'budget_exceeded',
+      totalValue: { amountMinor: 1_000_000, currency: 'USD' },
+      allocated: { amountMinor: 800_000, currency: 'USD' },
+      available: { amountMinor: 200_000, currency: 'USD' },
+      required: { amountMinor: 400_000, currency: 'USD' },
+    });
+    expect(answer.body.error.message).toContain('1000000 USD');
+    expect((await app.deps.repo.listCampaigns(app.dealId, { limit: 10 })).items).toHaveLength(2);
+  });
+
   it('answers 400 naming an unknown nested field', async () => {
     // Prepare
     const app = await setup();

@@ -1,7 +1,10 @@
 import './support/env.js';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { makeHandler as makeCreateCampaign } from '../../../functions/api/campaigns/create.js';
+import { makeHandler as makeListCampaigns } from '../../../functions/api/campaigns/list.js';
 import { makeHandler as makeAmend } from '../../../functions/api/deals/amend.js';
 import { makeHandler as makeCreate } from '../../../functions/api/deals/create.js';
 import { makeHandler as makeSubmit } from '../../../functions/api/deals/submit.js';
@@ -234,6 +237,137 @@ describe('Idempotency-Key on POST', () => {
     expect((await client.send(new ScanCommand({ TableName: table }))).Count).toBe(0);
   });
 });
+
+/** Powertools' real DynamoDB layer whose response store is down: saveSuccess (an UpdateItem) fails. */
+class ResponseStoreDown extends DynamoDBPersistenceLayer {
+  protected override async _updateRecord(_record: IdempotencyRecord): Promise<void> {
+    throw new Error('idempotency table unavailable');
+  }
+}
+
+/**
+ * The first attempt's response is never stored, so its record stays in progress until that invocation's
+ * deadline (Powertools' in_progress_expiration); an hour later Powertools lets a retry run the handler
+ * again. The create must not happen twice.
+ */
+describe('Idempotency-Key when the response could not be stored', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** An hour later: long past the first invocation's deadline, well inside the 24 h the key is honoured. */
+  function anHourLater(): void {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 60 * 60 * 1000);
+  }
+
+  function storeDownDeps(table: string): ApiDeps {
+    return testDeps({ idempotencyStore: new ResponseStoreDown({ tableName: table, awsSdkV3Client: client }) });
+  }
+
+  it('answers a retry after the in-progress record expired with the same deal, not a second one', async () => {
+    // Prepare
+    const deps = storeDownDeps(await idempotencyTable());
+    const handler = makeCreate(deps);
+    const first = await invoke(handler, createWithKey('lost-1'));
+    anHourLater();
+    // Act
+    const retry = await invoke(handler, createWithKey('lost-1'));
+    // Assess
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    expect(retry.raw.body).toBe(first.raw.body);
+    expect(retry.headers.etag).toBe('"1"');
+    expect(retry.headers.location).toBe(first.headers.location);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect((await deps.repo.listDeals({ accountId: 'acct-demo', limit: 10 })).items).toHaveLength(1);
+  });
+
+  it('answers the deal as it was created even after it was amended, and 422 for another body under the key', async () => {
+    // Prepare
+    const deps = storeDownDeps(await idempotencyTable());
+    const handler = makeCreate(deps);
+    const first = await invoke(handler, createWithKey('lost-2'));
+    await invoke(
+      makeAmend(deps),
+      apiEvent({ routeKey: 'PATCH /deals/{dealId}', pathParameters: { dealId: first.body.id }, caller: DEAL_MANAGER, body: { name: 'v2' }, headers: { 'if-match': '"1"' } }),
+    );
+    anHourLater();
+    // Act
+    const reused = await invoke(handler, createWithKey('lost-2', { ...validDeal, name: 'Another deal' }));
+    const retry = await invoke(handler, createWithKey('lost-2'));
+    // Assess
+    expect(reused.status).toBe(422);
+    expect(reused.body.error.code).toBe('idempotency_key_reused');
+    expect(retry.status).toBe(201);
+    expect(retry.raw.body).toBe(first.raw.body);
+    expect((await deps.repo.listDeals({ accountId: 'acct-demo', limit: 10 })).items).toHaveLength(1);
+  });
+
+  it('answers a retried campaign create with the same campaign, even where a second one would not fit', async () => {
+    // Prepare: 1,000,000 deal; the campaign takes 600,000, so a second copy would also break the budget
+    const deps = storeDownDeps(await idempotencyTable());
+    const deal = await invoke(makeCreate(deps), createWithKey(undefined, millionDeal));
+    const dealId = deal.body.id as string;
+    const create = makeCreateCampaign(deps);
+    const campaignEvent = (body: unknown) =>
+      apiEvent({ routeKey: 'POST /deals/{dealId}/campaigns', pathParameters: { dealId }, caller: DEAL_MANAGER, body, headers: { 'idempotency-key': 'lost-c' } });
+    const first = await invoke(create, campaignEvent(campaignBody(600_000)));
+    anHourLater();
+    // Act
+    const retry = await invoke(create, campaignEvent(campaignBody(600_000)));
+    const reused = await invoke(create, campaignEvent(campaignBody(300_000)));
+    // Assess
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    expect(retry.raw.body).toBe(first.raw.body);
+    expect(retry.headers.location).toBe(first.headers.location);
+    expect(reused.status).toBe(422);
+    const listed = await invoke(
+      makeListCampaigns(deps),
+      apiEvent({ routeKey: 'GET /deals/{dealId}/campaigns', pathParameters: { dealId }, caller: DEAL_MANAGER }),
+    );
+    expect(listed.body.items.map((c: { id: string }) => c.id)).toEqual([first.body.id]);
+  });
+
+  it('creates one campaign per key even when the retry fits too', async () => {
+    // Prepare: 300,000 of 1,000,000: a second copy would fit, so only the key stops it
+    const deps = storeDownDeps(await idempotencyTable());
+    const deal = await invoke(makeCreate(deps), createWithKey(undefined, millionDeal));
+    const dealId = deal.body.id as string;
+    const event = () =>
+      apiEvent({
+        routeKey: 'POST /deals/{dealId}/campaigns',
+        pathParameters: { dealId },
+        caller: DEAL_MANAGER,
+        body: campaignBody(300_000),
+        headers: { 'idempotency-key': 'lost-d' },
+      });
+    const first = await invoke(makeCreateCampaign(deps), event());
+    anHourLater();
+    // Act
+    const retry = await invoke(makeCreateCampaign(deps), event());
+    // Assess
+    expect(retry.body.id).toBe(first.body.id);
+    expect((await deps.repo.listCampaigns(dealId, { limit: 10 })).items).toHaveLength(1);
+  });
+});
+
+const millionDeal = { ...validDeal, totalValue: { amountMinor: 1_000_000, currency: 'USD' } };
+
+function campaignBody(budgetMinor: number) {
+  return {
+    name: 'Retried campaign',
+    type: 'display',
+    budget: { amountMinor: budgetMinor, currency: 'USD' },
+    dailyBudget: { amountMinor: 10_000, currency: 'USD' },
+    targeting: { audienceSegments: ['sports'], geo: { countries: ['USA'] }, devices: ['desktop'] },
+    schedule: { startDate: '2026-02-01', endDate: '2026-03-31', pacing: 'even' },
+    creativeSpecs: [{ format: 'banner', width: 300, height: 250, mimeTypes: ['image/png'] }],
+    bidStrategy: 'max_cpm',
+    maxBid: { amountMinor: 1_200, currency: 'USD' },
+  };
+}
 
 function retryOf(key: string) {
   return { routeKey: 'POST /deals', caller: DEAL_MANAGER, body: validDeal, headers: { 'idempotency-key': key } };
