@@ -10,7 +10,7 @@
  */
 import type { Campaign, DeviceType, FrequencyCap, PacingMode } from '../domain/campaign/campaign.js';
 import type { Deal, DealStatus } from '../domain/deal/deal.js';
-import type { Money } from '../domain/money.js';
+import { MICROS_DIGITS, minorDigitsOf, type Money } from '../domain/money.js';
 
 export type { DeviceType, FrequencyCap, PacingMode };
 
@@ -85,21 +85,12 @@ export interface LineItemExtras {
 /** Deal statuses whose campaigns may bid. */
 export const BIDDABLE_DEAL_STATUSES: readonly DealStatus[] = Object.freeze(['approved', 'active']);
 
-// ISO-4217 minor-unit exponents that differ from 2 (the domain's amountMinor is in these units).
-const MINOR_DIGITS: Readonly<Record<string, number>> = Object.freeze({
-  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, UYI: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
-  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
-  CLF: 4, UYW: 4,
-});
-
-/** Minor-unit digits of a currency (2 unless listed in ISO-4217 otherwise). */
-export function minorDigitsOf(currency: string): number {
-  return MINOR_DIGITS[currency] ?? 2;
-}
+// The currency exponent table lives in the domain, beside the API's per-currency money bounds.
+export { minorDigitsOf };
 
 /** Domain Money (integer minor units) as a CPM in integer micros of the same currency. */
 export function moneyToMicros(money: Money): number {
-  return money.amountMinor * 10 ** (6 - minorDigitsOf(money.currency));
+  return money.amountMinor * 10 ** (MICROS_DIGITS - minorDigitsOf(money.currency));
 }
 
 /**

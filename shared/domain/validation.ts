@@ -1,6 +1,6 @@
 import { ValidationError, type ValidationIssue } from './errors.js';
 import { compareDates, isIsoDate } from './dates.js';
-import { isAmountMinor, isCurrency, type Money } from './money.js';
+import { MONEY_MAXIMA, isAmountMinor, isCurrency, type BoundedMoneyField, type Money } from './money.js';
 
 /**
  * Collects every broken rule before throwing, so one 400 names all bad fields at once
@@ -33,11 +33,18 @@ export function checkName(issues: IssueList, path: string, name: string): string
   return trimmed;
 }
 
-/** A money value that must be strictly positive (totals, budgets, bids). */
-export function checkPositiveMoney(issues: IssueList, path: string, money: Money): void {
+/**
+ * A money value that must be strictly positive (totals, budgets, bids) and at most the field's
+ * maximum for its currency (MONEY_MAXIMA; `path` is the field's name).
+ */
+export function checkPositiveMoney(issues: IssueList, path: BoundedMoneyField, money: Money): void {
+  const currencyOk = isCurrency(money.currency);
   if (!isAmountMinor(money.amountMinor)) issues.add(`${path}.amountMinor`, 'must be a non-negative whole number of minor units');
   else if (money.amountMinor <= 0) issues.add(`${path}.amountMinor`, 'must be greater than 0');
-  if (!isCurrency(money.currency)) issues.add(`${path}.currency`, 'must be an ISO-4217 code of three upper-case letters');
+  else if (currencyOk && money.amountMinor > MONEY_MAXIMA[path](money.currency)) {
+    issues.add(`${path}.amountMinor`, `must be at most ${MONEY_MAXIMA[path](money.currency)} for ${money.currency}`);
+  }
+  if (!currencyOk) issues.add(`${path}.currency`, 'must be an ISO-4217 code of three upper-case letters');
 }
 
 /**

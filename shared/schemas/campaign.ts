@@ -13,12 +13,16 @@ import type { CreateCampaignInput } from '../domain/campaign/create.js';
 import {
   ADM_MAX_BYTES,
   ADOMAIN_MAX,
+  AUDIENCE_SEGMENTS_MAX,
+  AUDIENCE_SEGMENT_MAX_LENGTH,
   BUNDLE_PATTERN,
   CAT_MAX,
-  CREATIVES_ADM_TOTAL_MAX_BYTES,
+  COUNTRIES_MAX,
   CREATIVES_MAX,
+  CREATIVES_TOTAL_MAX_BYTES,
   CREATIVE_ID_PATTERN,
   CREATIVE_SIZE_MAX_PX,
+  CREATIVE_SPECS_MAX,
   DOMAIN_NAME_PATTERN,
   IAB_CATEGORY_PATTERN,
   MIMES_MAX,
@@ -26,8 +30,9 @@ import {
   PMP_DEAL_IDS_MAX,
   PMP_DEAL_ID_PATTERN,
   SEAT_PATTERN,
+  SPEC_MIME_TYPES_MAX,
 } from '../domain/campaign/rules.js';
-import { EntityId, IsoDate, MoneySchema, Name, Timestamp, Version, listResponse } from './common.js';
+import { EntityId, IsoDate, MoneySchema, Name, Timestamp, Version, listResponse, moneyBoundDescription } from './common.js';
 import { atLeastOneField, type Assignable, type Expect } from './helpers.js';
 
 export const CampaignTypeSchema = z.enum(CAMPAIGN_TYPES).meta({ id: 'CampaignType' });
@@ -38,15 +43,27 @@ export const CampaignStatusSchema = z.enum(CAMPAIGN_STATUSES).meta({
 const PositiveInt = z.number().int('must be a whole number').positive('must be greater than 0');
 const CreativePx = PositiveInt.max(CREATIVE_SIZE_MAX_PX, `must be at most ${CREATIVE_SIZE_MAX_PX}`);
 
+/** Every list is bounded (shared/domain/campaign/rules.ts, "Size"); the message names the bound. */
+export function boundedArray<T extends z.ZodType>(item: T, max: number) {
+  return z.array(item).max(max, `must have at most ${max} items`);
+}
+const MimeType = z.string().regex(MIME_TYPE_PATTERN, 'must be a MIME type such as video/mp4 (at most 127 characters)');
+
 export const TargetingSchema = z
   .strictObject({
-    audienceSegments: z.array(z.string().min(1)).max(500),
+    audienceSegments: boundedArray(
+      z
+        .string()
+        .max(AUDIENCE_SEGMENT_MAX_LENGTH, `must be at most ${AUDIENCE_SEGMENT_MAX_LENGTH} characters`)
+        .regex(/\S/, 'must not be blank'),
+      AUDIENCE_SEGMENTS_MAX,
+    ),
     geo: z.strictObject({
-      countries: z
-        .array(z.string().regex(/^[A-Z]{3}$/, 'must be an ISO-3166-1 alpha-3 country code'))
-        .meta({ description: 'ISO-3166-1 alpha-3 codes; empty means everywhere' }),
+      countries: boundedArray(z.string().regex(/^[A-Z]{3}$/, 'must be an ISO-3166-1 alpha-3 country code'), COUNTRIES_MAX).meta({
+        description: 'Distinct ISO-3166-1 alpha-3 codes; empty means everywhere',
+      }),
     }),
-    devices: z.array(z.enum(DEVICE_TYPES)).meta({ description: 'Empty means every device type' }),
+    devices: boundedArray(z.enum(DEVICE_TYPES), DEVICE_TYPES.length).meta({ description: 'Distinct device types; empty means every device type' }),
   })
   .meta({ id: 'Targeting' });
 
@@ -61,9 +78,9 @@ export const ScheduleSchema = z
 export const CreativeSpecSchema = z
   .strictObject({
     format: z.enum(['banner', 'video', 'native']),
-    width: PositiveInt,
-    height: PositiveInt,
-    mimeTypes: z.array(z.string().min(1)),
+    width: CreativePx,
+    height: CreativePx,
+    mimeTypes: boundedArray(MimeType, SPEC_MIME_TYPES_MAX),
     maxDurationSeconds: PositiveInt.optional().meta({ description: 'Only for video' }),
   })
   .meta({ id: 'CreativeSpec' });
@@ -83,35 +100,33 @@ export const CampaignCreativeSchema = z
       .max(ADM_MAX_BYTES, `must be at most ${ADM_MAX_BYTES} characters`)
       .regex(/\S/, 'must not be blank')
       .meta({
-        description: `Markup template returned as bid.adm; OpenRTB macros are left for the exchange. At most ${ADM_MAX_BYTES} bytes (UTF-8) each, ${CREATIVES_ADM_TOTAL_MAX_BYTES} for all creatives`,
+        description: `Markup template returned as bid.adm; OpenRTB macros are left for the exchange. At most ${ADM_MAX_BYTES} bytes (UTF-8)`,
       }),
     adomain: z
       .array(z.string().regex(DOMAIN_NAME_PATTERN, 'must be a domain name such as brand.example (no scheme, path or port)'))
       .min(1, 'must name at least one advertiser domain')
-      .max(ADOMAIN_MAX)
+      .max(ADOMAIN_MAX, `must have at most ${ADOMAIN_MAX} items`)
       .meta({ description: 'Advertiser domains (bid.adomain), e.g. "brand.example"' }),
     cat: z
       .array(z.string().regex(IAB_CATEGORY_PATTERN, 'must be an IAB content category code such as IAB3 or IAB3-1'))
-      .max(CAT_MAX)
+      .max(CAT_MAX, `must have at most ${CAT_MAX} items`)
       .meta({ description: 'IAB content taxonomy 1.x codes (bid.cat), e.g. "IAB3" or "IAB3-1"' }),
     bundle: z.string().regex(BUNDLE_PATTERN, 'must be 1-256 characters without whitespace').optional(),
-    mimes: z.array(z.string().regex(MIME_TYPE_PATTERN, 'must be a MIME type such as video/mp4')).max(MIMES_MAX).optional(),
+    mimes: boundedArray(MimeType, MIMES_MAX).optional(),
   })
   .meta({ id: 'CampaignCreative', description: 'A creative the bidder may serve for the campaign' });
 
-const PmpDealId = z.string().regex(PMP_DEAL_ID_PATTERN, 'must be 1-128 characters without whitespace or "~"');
-const Seat = z.string().regex(SEAT_PATTERN, 'must be 1-128 characters without whitespace');
+export const PmpDealId = z.string().regex(PMP_DEAL_ID_PATTERN, 'must be 1-128 characters without whitespace or "~"');
+export const Seat = z.string().regex(SEAT_PATTERN, 'must be 1-128 characters without whitespace');
 
 /** The bidder-only campaign fields (optional; read by the bidder's line-item loader). */
 export const campaignBidderFields = {
-  creatives: z
-    .array(CampaignCreativeSchema)
-    .max(CREATIVES_MAX)
+  creatives: boundedArray(CampaignCreativeSchema, CREATIVES_MAX)
     .optional()
-    .meta({ description: 'Creatives the bidder serves; absent or empty means the campaign does not bid. Ids unique' }),
-  pmpDealIds: z
-    .array(PmpDealId)
-    .max(PMP_DEAL_IDS_MAX)
+    .meta({
+      description: `Creatives the bidder serves; absent or empty means the campaign does not bid. Ids unique; at most ${CREATIVES_TOTAL_MAX_BYTES} bytes as JSON together`,
+    }),
+  pmpDealIds: boundedArray(PmpDealId, PMP_DEAL_IDS_MAX)
     .optional()
     .meta({ description: 'Exchange-side PMP deal ids (unique); absent means open auction' }),
   seat: Seat.optional().meta({ description: "Buyer seat on the exchange; absent means the bidder's configured seat" }),
@@ -124,14 +139,14 @@ export const FrequencyCapSchema = z
 const campaignTerms = {
   name: Name,
   type: CampaignTypeSchema,
-  budget: MoneySchema.meta({ description: "Total budget, in the deal's currency" }),
-  dailyBudget: MoneySchema.meta({ description: 'At most the budget' }),
+  budget: MoneySchema.meta({ description: `Total budget, in the deal's currency; ${moneyBoundDescription('budget')}` }),
+  dailyBudget: MoneySchema.meta({ description: `At most the budget; ${moneyBoundDescription('dailyBudget')} (what the bidder counts in nanos)` }),
   targeting: TargetingSchema,
   schedule: ScheduleSchema,
-  creativeSpecs: z.array(CreativeSpecSchema),
+  creativeSpecs: boundedArray(CreativeSpecSchema, CREATIVE_SPECS_MAX),
   frequencyCap: FrequencyCapSchema.optional(),
   bidStrategy: z.enum(BID_STRATEGIES),
-  maxBid: MoneySchema.meta({ description: 'Highest CPM bid, > 0' }),
+  maxBid: MoneySchema.meta({ description: `Highest CPM bid, > 0; ${moneyBoundDescription('maxBid')} (what the bidder counts in micros)` }),
   ...campaignBidderFields,
 };
 

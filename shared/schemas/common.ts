@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MONEY_MAXIMA, type BoundedMoneyField } from '../domain/money.js';
 
 /**
  * Wire building blocks shared by every request and response schema.
@@ -21,6 +22,17 @@ export const AmountMinor = z
 export const MoneySchema = z
   .strictObject({ amountMinor: AmountMinor, currency: CurrencyCode })
   .meta({ id: 'Money', description: 'Money as integer minor units with an ISO-4217 currency' });
+
+/**
+ * The bound the domain puts on a money field (MONEY_MAXIMA), spelled out per currency exponent for the
+ * OpenAPI document: "at most 900719925 (2-decimal currencies such as USD), 9007199 (JPY), …".
+ */
+export function moneyBoundDescription(field: BoundedMoneyField): string {
+  const examples = [['USD', '2-decimal currencies such as USD'], ['JPY', '0-decimal currencies such as JPY'], ['KWD', '3-decimal currencies such as KWD'], ['CLF', 'CLF']] as const;
+  const values = examples.map(([currency, label]) => ({ max: MONEY_MAXIMA[field](currency), label }));
+  if (values.every((v) => v.max === values[0]!.max)) return `amountMinor at most ${values[0]!.max} in every currency`;
+  return `amountMinor at most ${values.map((v) => `${v.max} (${v.label})`).join(', ')}`;
+}
 
 export const IsoDate = z.iso.date('must be a calendar date YYYY-MM-DD').meta({ description: 'Calendar date YYYY-MM-DD' });
 
@@ -45,7 +57,11 @@ export const Limit = z.coerce
   .default(25)
   .meta({ description: 'Page size, 1..100 (default 25)' });
 
-export const Cursor = z.string().min(1, 'must not be empty').meta({ description: 'Opaque cursor from a previous page' });
+export const Cursor = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(2048, 'must be at most 2048 characters')
+  .meta({ description: 'Opaque cursor from a previous page' });
 
 export const PageQuery = z.strictObject({ limit: Limit, cursor: Cursor.optional() }).meta({
   description: 'Paging query parameters',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CreateDealInput } from '../domain/deal/create.js';
 import type { DealPatch } from '../domain/deal/amend.js';
 import { DEAL_STATUSES, DEAL_TYPES, type Deal } from '../domain/deal/deal.js';
-import { Cursor, EntityId, IsoDate, Limit, MoneySchema, Name, Timestamp, Version, listResponse } from './common.js';
+import { Cursor, EntityId, IsoDate, Limit, MoneySchema, Name, Timestamp, Version, listResponse, moneyBoundDescription } from './common.js';
 import { atLeastOneField, type Assignable, type Expect } from './helpers.js';
 
 export const DealTypeSchema = z.enum(DEAL_TYPES).meta({ id: 'DealType', description: 'Kind of deal' });
@@ -11,7 +11,7 @@ export const DealStatusSchema = z.enum(DEAL_STATUSES).meta({ id: 'DealStatus', d
 const dealTerms = {
   name: Name,
   type: DealTypeSchema,
-  totalValue: MoneySchema,
+  totalValue: MoneySchema.meta({ description: `Total value of the deal; ${moneyBoundDescription('totalValue')}` }),
   startDate: IsoDate,
   endDate: IsoDate.meta({ description: 'Calendar date YYYY-MM-DD, after startDate' }),
   ownerId: EntityId.meta({ description: 'User id of the deal owner' }),

@@ -50,21 +50,21 @@ export type CampaignTerms = Pick<Campaign, Exclude<CampaignMutableField, Campaig
  *    (creativeSpecs declares the sizes the campaign runs; the bidder only serves a banner of an exact
  *    size the imp offers, so an undeclared size is almost always a typo). No banner spec = no banner
  *    creative. Other formats are not size-matched (video/audio w×h is informational for the bidder);
- *  - adm: not blank, at most ADM_MAX_BYTES UTF-8 bytes each and CREATIVES_ADM_TOTAL_MAX_BYTES for all
- *    creatives together: the campaign item, its version snapshot and an audit entry holding old AND new
- *    creatives must each fit DynamoDB's 400 KB item limit;
+ *  - adm: not blank, at most ADM_MAX_BYTES UTF-8 bytes each;
+ *  - all creatives together, markup and every other field included, at most CREATIVES_TOTAL_MAX_BYTES
+ *    as JSON (UTF-8; an upper bound of their stored size). See "Size" below;
  *  - adomain: 1..10 domain names (no scheme, path or port; e.g. "brand.example"), case-insensitive as
  *    brand safety compares them; at least one, since a bid without adomain fails any wadomain allow list
  *    and many exchanges drop it;
  *  - cat: 0..20 IAB content taxonomy 1.x codes, "IAB1".."IAB26" or a subcategory such as "IAB3-1";
- *  - bundle: 1..256 chars without whitespace; mimes: 0..20 "type/subtype" MIME types;
+ *  - bundle: 1..256 chars without whitespace; mimes: 0..20 "type/subtype" MIME types of at most 127 chars;
  *  - pmpDealIds: 0..50 unique ids, 1..128 chars without whitespace or "~" (the mapper builds line item
  *    ids as `campaignId~pmpDealId`); seat: 1..128 chars without whitespace.
  */
 export const CREATIVES_MAX = 20;
 export const CREATIVE_SIZE_MAX_PX = 10_000;
 export const ADM_MAX_BYTES = 32 * 1024;
-export const CREATIVES_ADM_TOTAL_MAX_BYTES = 128 * 1024;
+export const CREATIVES_TOTAL_MAX_BYTES = 128 * 1024;
 export const ADOMAIN_MAX = 10;
 export const CAT_MAX = 20;
 export const MIMES_MAX = 20;
@@ -74,10 +74,27 @@ export const CREATIVE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 export const DOMAIN_NAME_PATTERN = /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 /** IAB content taxonomy 1.x: tier 1 "IAB1".."IAB26", tier 2 "IABn-m". */
 export const IAB_CATEGORY_PATTERN = /^IAB(?:[1-9]|1[0-9]|2[0-6])(?:-[1-9][0-9]?)?$/;
-export const MIME_TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
+export const MIME_TYPE_PATTERN = /^(?=.{3,127}$)[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,124}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,124}$/;
 export const BUNDLE_PATTERN = /^\S{1,256}$/;
 export const PMP_DEAL_ID_PATTERN = /^[^\s~]{1,128}$/;
 export const SEAT_PATTERN = /^\S{1,128}$/;
+
+/*
+ * Size. The campaign item, its version snapshot and an audit entry holding the old AND the new value of
+ * every changed field must each fit DynamoDB's 400 KB item limit, so every list and string a campaign
+ * holds is bounded, and the bounds together keep one campaign version under ~200 KB (a unit test adds
+ * up the worst case from these constants):
+ *  - targeting: at most AUDIENCE_SEGMENTS_MAX audience segments of 1..AUDIENCE_SEGMENT_MAX_LENGTH
+ *    characters (not blank), at most COUNTRIES_MAX distinct countries, distinct device types;
+ *  - creativeSpecs: at most CREATIVE_SPECS_MAX, width and height 1..CREATIVE_SIZE_MAX_PX, each with at
+ *    most SPEC_MIME_TYPES_MAX MIME types (MIME_TYPE_PATTERN);
+ *  - creatives, pmpDealIds, seat: the bidder-facing bounds above.
+ */
+export const AUDIENCE_SEGMENTS_MAX = 100;
+export const AUDIENCE_SEGMENT_MAX_LENGTH = 64;
+export const COUNTRIES_MAX = 250;
+export const CREATIVE_SPECS_MAX = 20;
+export const SPEC_MIME_TYPES_MAX = 5;
 
 /** A deal that is over can no longer gain or change campaigns. */
 export const DEAL_STATUSES_CLOSED_TO_CAMPAIGNS: readonly DealStatus[] = ['completed', 'cancelled'];
@@ -167,19 +184,49 @@ function checkSchedule(issues: IssueList, deal: Deal, schedule: Campaign['schedu
 }
 
 function checkTargeting(issues: IssueList, targeting: Campaign['targeting']): void {
+  const segments = targeting.audienceSegments;
+  checkMaxItems(issues, 'targeting.audienceSegments', segments, AUDIENCE_SEGMENTS_MAX);
+  segments.forEach((segment, i) => {
+    if (typeof segment !== 'string' || segment.trim().length === 0 || segment.length > AUDIENCE_SEGMENT_MAX_LENGTH) {
+      issues.add(`targeting.audienceSegments.${i}`, `must be 1-${AUDIENCE_SEGMENT_MAX_LENGTH} characters, not blank`);
+    }
+  });
+  checkMaxItems(issues, 'targeting.geo.countries', targeting.geo.countries, COUNTRIES_MAX);
   targeting.geo.countries.forEach((country, i) => {
     if (!/^[A-Z]{3}$/.test(country)) issues.add(`targeting.geo.countries.${i}`, 'must be an ISO-3166-1 alpha-3 code');
   });
+  checkDistinct(issues, 'targeting.geo.countries', targeting.geo.countries);
   targeting.devices.forEach((device, i) => {
     if (!DEVICE_TYPES.includes(device)) issues.add(`targeting.devices.${i}`, `must be one of ${DEVICE_TYPES.join(', ')}`);
+  });
+  checkDistinct(issues, 'targeting.devices', targeting.devices);
+}
+
+function checkMaxItems(issues: IssueList, path: string, items: readonly unknown[], max: number): void {
+  if (items.length > max) issues.add(path, `must have at most ${max} items`);
+}
+
+/** Names each repeated value at its later index. */
+function checkDistinct(issues: IssueList, path: string, values: readonly string[]): void {
+  const seen = new Set<string>();
+  values.forEach((value, i) => {
+    if (seen.has(value)) issues.add(`${path}.${i}`, `duplicates ${value}`);
+    seen.add(value);
   });
 }
 
 function checkCreatives(issues: IssueList, creatives: Campaign['creativeSpecs']): void {
+  checkMaxItems(issues, 'creativeSpecs', creatives, CREATIVE_SPECS_MAX);
   creatives.forEach((spec, i) => {
     const path = `creativeSpecs.${i}`;
-    checkPositiveInteger(issues, `${path}.width`, spec.width);
-    checkPositiveInteger(issues, `${path}.height`, spec.height);
+    for (const key of ['width', 'height'] as const) {
+      const value = spec[key];
+      if (!Number.isSafeInteger(value) || value <= 0 || value > CREATIVE_SIZE_MAX_PX) {
+        issues.add(`${path}.${key}`, `must be a whole number from 1 to ${CREATIVE_SIZE_MAX_PX}`);
+      }
+    }
+    checkMaxItems(issues, `${path}.mimeTypes`, spec.mimeTypes, SPEC_MIME_TYPES_MAX);
+    spec.mimeTypes.forEach((mime, j) => checkPattern(issues, `${path}.mimeTypes.${j}`, mime, MIME_TYPE_PATTERN, 'must be a MIME type such as video/mp4'));
     if (spec.maxDurationSeconds !== undefined) {
       if (spec.format !== 'video') issues.add(`${path}.maxDurationSeconds`, 'only applies to video creatives');
       else checkPositiveInteger(issues, `${path}.maxDurationSeconds`, spec.maxDurationSeconds);
@@ -214,7 +261,6 @@ function checkCampaignCreatives(issues: IssueList, creatives: CampaignCreative[]
   if (creatives.length > CREATIVES_MAX) issues.add('creatives', `must have at most ${CREATIVES_MAX} items`);
   const bannerSizes = specs.filter((s) => s.format === 'banner').map((s) => `${s.width}x${s.height}`);
   const ids = new Set<string>();
-  let admTotal = 0;
   creatives.forEach((creative, i) => {
     const path = `creatives.${i}`;
     checkPattern(issues, `${path}.id`, creative.id, CREATIVE_ID_PATTERN, "must be 1-128 letters, digits, '.', '_', ':' or '-'");
@@ -237,7 +283,6 @@ function checkCampaignCreatives(issues: IssueList, creatives: CampaignCreative[]
       issues.add(`${path}.adm`, 'must not be blank');
     } else {
       const bytes = utf8Bytes(creative.adm);
-      admTotal += bytes;
       if (bytes > ADM_MAX_BYTES) issues.add(`${path}.adm`, `must be at most ${ADM_MAX_BYTES} bytes (UTF-8), got ${bytes}`);
     }
     if (creative.adomain.length === 0) issues.add(`${path}.adomain`, 'must name at least one advertiser domain');
@@ -257,7 +302,8 @@ function checkCampaignCreatives(issues: IssueList, creatives: CampaignCreative[]
       creative.mimes.forEach((mime, j) => checkPattern(issues, `${path}.mimes.${j}`, mime, MIME_TYPE_PATTERN, 'must be a MIME type such as video/mp4'));
     }
   });
-  if (admTotal > CREATIVES_ADM_TOTAL_MAX_BYTES) {
-    issues.add('creatives', `adm markup must total at most ${CREATIVES_ADM_TOTAL_MAX_BYTES} bytes (UTF-8) across creatives, got ${admTotal}`);
+  const total = utf8Bytes(JSON.stringify(creatives));
+  if (total > CREATIVES_TOTAL_MAX_BYTES) {
+    issues.add('creatives', `must total at most ${CREATIVES_TOTAL_MAX_BYTES} bytes as JSON (markup included), got ${total}`);
   }
 }
