@@ -19,12 +19,9 @@ import { WorkerEventPublisher } from '../shared/adapters/kinesis/worker-publishe
 import { connectBudgetRedis, createBudgetRedis } from '../shared/adapters/redis/client.js';
 import { RedisNoticeClaims } from '../shared/adapters/redis/notice-claims.js';
 import { RedisBudgetAllocator } from '../shared/adapters/redis/redis-allocator.js';
-import { minorDigitsOf } from '../shared/bidding/line-item.js';
-import type { CampaignBudgetInfo } from '../shared/bidding/line-items-from-deals.js';
 import type { DspConfig } from '../shared/bidding/dsp/config.js';
 import { budgetSourceFromLedger } from '../shared/budget/ledger-source.js';
-import { LeaseManager, type CampaignLeasePlan, type LeaseEvent } from '../shared/budget/lease-manager.js';
-import { minorToNanos } from '../shared/budget/units.js';
+import { LeaseManager, type LeaseEvent } from '../shared/budget/lease-manager.js';
 import type { LineItemSource } from '../shared/ports/line-item-source.js';
 import type { BudgetLedger } from '../shared/ports/spend-ledger.js';
 import type { StreamShards } from '../shared/ports/stream-shards.js';
@@ -32,6 +29,7 @@ import type { BidderConfig } from './config.js';
 import { DspDemand } from './demand.js';
 import { loadDspConfigs } from './dsp/config.js';
 import { DspPool } from './dsp/fanout.js';
+import { dailyBudgetNanos, leasePlans } from './lease-plans.js';
 import { NoticeForwarder } from './dsp/notices.js';
 import { RedisFrequencyCounter } from './frequency.js';
 import { LineItemCatalog } from './line-items.js';
@@ -129,6 +127,15 @@ export async function startBidder(config: BidderConfig, overrides: BidderOverrid
     if (e.type === 'initialised') log('campaign-day initialised', { campaignDay: e.campaignDay, committed: e.committed, outstanding: e.outstanding });
     if (e.type === 'budget_amended') log('campaign budget amended', { campaignDay: e.campaignDay, from: e.from, to: e.to, withdrawn: e.withdrawn });
   };
+  // Once per campaign and reason: the plans are made on every lease refresh (every 200 ms).
+  const reported = new Set<string>();
+  const reportUnplannable = (campaignId: string, error: unknown) => {
+    const key = `${campaignId}:${String(error)}`;
+    if (reported.has(key)) return;
+    if (reported.size > 10_000) reported.clear();
+    reported.add(key);
+    log('campaign skipped: its budget cannot be planned', { campaignId, error: String(error) });
+  };
   const leases = new LeaseManager({
     allocator,
     source: budgetSource,
@@ -136,7 +143,7 @@ export async function startBidder(config: BidderConfig, overrides: BidderOverrid
     leaseTtlMs: config.LEASE_TTL_MS,
     refreshIntervalMs: config.LEASE_REFRESH_MS,
     reservationTtlMs: config.RESERVATION_TTL_MS,
-    campaigns: () => plans(catalog, config.LEASE_BASIS_POINTS),
+    campaigns: () => leasePlans(catalog.snapshot.budgets.values(), config.LEASE_BASIS_POINTS, metrics, reportUnplannable),
     onEvent: onLeaseEvent,
   });
   leases.start();
@@ -232,29 +239,4 @@ export async function startBidder(config: BidderConfig, overrides: BidderOverrid
     })());
 
   return { port, config, pipeline, leases, catalog, metrics, server, redis, stop };
-}
-
-function dailyBudgetNanos(b: CampaignBudgetInfo): number {
-  return minorToNanos(b.dailyBudgetMinor, minorDigitsOf(b.currency));
-}
-
-/** Lease sizes: LEASE_BASIS_POINTS of the daily budget, at least 10 impressions at the highest bid, at most the budget. */
-export function plans(catalog: LineItemCatalog, basisPoints: number): CampaignLeasePlan[] {
-  const out: CampaignLeasePlan[] = [];
-  for (const b of catalog.snapshot.budgets.values()) {
-    const digits = minorDigitsOf(b.currency);
-    const daily = dailyBudgetNanos(b);
-    // One impression at maxBid CPM costs maxBid(micros) nanos.
-    const maxImpression = b.maxBidMinor * 10 ** (6 - digits);
-    const lease = Math.min(daily, Math.max(maxImpression * 10, Math.floor((daily * basisPoints) / 10_000)));
-    if (lease <= 0) continue;
-    out.push({
-      campaignId: b.campaignId,
-      leaseAmount: lease,
-      maxImpressionCost: Math.min(maxImpression, lease),
-      // The catalog's current terms: a mid-day budget or pacing change reaches the allocator on the next refresh.
-      budget: { dailyBudget: daily, pacing: b.pacing, version: b.version },
-    });
-  }
-  return out;
 }
