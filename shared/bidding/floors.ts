@@ -72,15 +72,21 @@ export function effectiveDealFloor(impFloor: number, dealFloor: number, auctionT
   return impFloor > dealFloor ? impFloor : dealFloor;
 }
 
-/** The deal with this id among those the impression offers, or undefined. */
+/** An imp's deals by id, made once per request (line items on PMP deals each look theirs up). */
+const dealsById = new WeakMap<readonly Deal[], ReadonlyMap<string, Deal>>();
+
+/** The deal with this id among those the impression offers (the first, if listed twice), or undefined. */
 export function findDeal(imp: Imp, dealId: string): Deal | undefined {
   const deals = imp.pmp?.deals;
   if (!deals) return undefined;
-  for (let i = 0; i < deals.length; i++) {
-    const deal = deals[i] as Deal;
-    if (deal.id === dealId) return deal;
+  if (deals.length <= 8) return deals.find((deal) => deal.id === dealId);
+  let byId = dealsById.get(deals);
+  if (!byId) {
+    const map = new Map<string, Deal>();
+    for (const deal of deals) if (!map.has(deal.id)) map.set(deal.id, deal);
+    dealsById.set(deals, (byId = map));
   }
-  return undefined;
+  return byId.get(dealId);
 }
 
 export function isPrivateAuction(imp: Imp): boolean {

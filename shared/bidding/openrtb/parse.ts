@@ -15,7 +15,11 @@
  *    tmax: positive integer; cur: array of currency codes; bcat/badv/bapp/wseat/bseat: string arrays;
  *  - site/app (not both), their publisher; device (devicetype, geo.country, lat/lon); user; regs; source:
  *    objects with the types we read.
- *  - nesting no deeper than `maxDepth` anywhere (including ext), so later walks are bounded.
+ *  - nesting no deeper than `maxDepth` anywhere (including ext), so later walks are bounded;
+ *  - every list bounded (LIST_LIMITS: e.g. at most 1024 badv entries of at most 256 characters, 64
+ *    banner formats, 256 PMP deals), so what eligibility and the auction do per request is bounded
+ *    too. A list over its bound is a 400 naming it: truncating a block list would bid where the
+ *    publisher blocked us.
  */
 import { DEFAULT_JSON_LIMITS, findExcessDepth } from './guard.js';
 import type { BidRequest } from './types.js';
@@ -33,6 +37,19 @@ export interface ParseOptions {
 }
 
 export const DEFAULT_MAX_IMPS = 64;
+
+/** Bounds of the lists a request may carry (entries; characters per string entry). */
+export const LIST_LIMITS = Object.freeze({
+  /** bcat, badv, bapp, wseat, bseat, deal wseat / wadomain, mimes, ... */
+  entries: 1024,
+  entryChars: 256,
+  /** imp.banner.format */
+  formats: 64,
+  /** imp.pmp.deals */
+  deals: 256,
+  /** cur */
+  currencies: 32,
+});
 
 type Obj = Record<string, unknown>;
 
@@ -85,12 +102,19 @@ function optBinary(o: Obj, key: string): ParseFailure | null {
   return v === undefined || v === 0 || v === 1 ? null : fail(key, 'must be 0 or 1');
 }
 
+function tooMany(key: string, max: number): ParseFailure {
+  return fail(key, `must have at most ${max} entries`);
+}
+
 function optStringArray(o: Obj, key: string): ParseFailure | null {
   const v = o[key];
   if (v === undefined) return null;
   if (!Array.isArray(v)) return fail(key, 'must be an array of strings');
+  if (v.length > LIST_LIMITS.entries) return tooMany(key, LIST_LIMITS.entries);
   for (let i = 0; i < v.length; i++) {
-    if (typeof v[i] !== 'string') return fail(`${key}[${i}]`, 'must be a string');
+    const entry = v[i];
+    if (typeof entry !== 'string') return fail(`${key}[${i}]`, 'must be a string');
+    if (entry.length > LIST_LIMITS.entryChars) return fail(`${key}[${i}]`, `must be at most ${LIST_LIMITS.entryChars} characters`);
   }
   return null;
 }
@@ -99,6 +123,7 @@ function optIntegerArray(o: Obj, key: string): ParseFailure | null {
   const v = o[key];
   if (v === undefined) return null;
   if (!Array.isArray(v)) return fail(key, 'must be an array of integers');
+  if (v.length > LIST_LIMITS.entries) return tooMany(key, LIST_LIMITS.entries);
   for (let i = 0; i < v.length; i++) {
     if (!Number.isInteger(v[i])) return fail(`${key}[${i}]`, 'must be an integer');
   }
@@ -109,6 +134,7 @@ function optCurrencyArray(o: Obj, key: string): ParseFailure | null {
   const v = o[key];
   if (v === undefined) return null;
   if (!Array.isArray(v)) return fail(key, 'must be an array of currency codes');
+  if (v.length > LIST_LIMITS.currencies) return tooMany(key, LIST_LIMITS.currencies);
   for (let i = 0; i < v.length; i++) {
     if (!isCurrencyCode(v[i])) return fail(`${key}[${i}]`, 'must be an ISO-4217 code (three upper-case letters)');
   }
@@ -143,6 +169,7 @@ function checkBanner(b: Obj): ParseFailure | null {
   const format = b['format'];
   if (format === undefined) return null;
   if (!Array.isArray(format)) return fail('format', 'must be an array of Format objects');
+  if (format.length > LIST_LIMITS.formats) return tooMany('format', LIST_LIMITS.formats);
   for (let i = 0; i < format.length; i++) {
     const f = checkFormat(format[i]);
     if (f) return under(`format[${i}]`, f);
@@ -184,6 +211,7 @@ function checkPmp(p: Obj): ParseFailure | null {
   const deals = p['deals'];
   if (deals === undefined) return null;
   if (!Array.isArray(deals)) return fail('deals', 'must be an array of Deal objects');
+  if (deals.length > LIST_LIMITS.deals) return tooMany('deals', LIST_LIMITS.deals);
   for (let i = 0; i < deals.length; i++) {
     const f = checkDeal(deals[i]);
     if (f) return under(`deals[${i}]`, f);

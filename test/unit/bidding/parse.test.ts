@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkJsonText, findExcessDepth, parseJsonGuarded } from '../../../shared/bidding/openrtb/guard.js';
-import { parseBidRequest } from '../../../shared/bidding/openrtb/parse.js';
+import { LIST_LIMITS, parseBidRequest } from '../../../shared/bidding/openrtb/parse.js';
 import { auctionTypeOf } from '../../../shared/bidding/openrtb/types.js';
 import { aRequest, exampleRequests } from './fixtures.js';
 
@@ -126,6 +126,31 @@ describe('parseBidRequest: rejects hostile and malformed requests, naming the pa
     const imps = Array.from({ length: 65 }, (_, i) => ({ id: String(i), banner: {} }));
     const result = parseBidRequest({ id: 'r', imp: imps });
     expect(result).toMatchObject({ ok: false, path: 'imp', reason: expect.stringMatching(/at most 64/) as unknown });
+  });
+
+  it('bounds every list eligibility and the auction walk, naming the list and its bound', () => {
+    // Prepare
+    const many = (n: number, entry: (i: number) => unknown) => Array.from({ length: n }, (_, i) => entry(i));
+    const over = LIST_LIMITS.entries + 1;
+    const cases: Array<[unknown, string, RegExp]> = [
+      [withImp({ id: '1', banner: {} }, { badv: many(over, (i) => `d${i}.example`) }), 'badv', /at most 1024 entries/],
+      [withImp({ id: '1', banner: {} }, { bcat: many(over, (i) => `IAB${i}`) }), 'bcat', /at most 1024 entries/],
+      [withImp({ id: '1', banner: {} }, { bapp: many(over, (i) => `app${i}`) }), 'bapp', /at most 1024 entries/],
+      [withImp({ id: '1', banner: {} }, { wseat: many(over, (i) => `s${i}`) }), 'wseat', /at most 1024 entries/],
+      [withImp({ id: '1', banner: {} }, { badv: ['x'.repeat(LIST_LIMITS.entryChars + 1)] }), 'badv[0]', /at most 256 characters/],
+      [withImp({ id: '1', banner: { format: many(LIST_LIMITS.formats + 1, () => ({ w: 300, h: 250 })) } }), 'imp[0].banner.format', /at most 64 entries/],
+      [withImp({ id: '1', banner: {}, pmp: { deals: many(LIST_LIMITS.deals + 1, (i) => ({ id: `deal-${i}` })) } }), 'imp[0].pmp.deals', /at most 256 entries/],
+      [withImp({ id: '1', banner: {}, pmp: { deals: [{ id: 'd', wadomain: many(over, (i) => `a${i}.example`) }] } }), 'imp[0].pmp.deals[0].wadomain', /at most 1024 entries/],
+      [withImp({ id: '1', banner: {} }, { cur: many(LIST_LIMITS.currencies + 1, () => 'USD') }), 'cur', /at most 32 entries/],
+    ];
+    for (const [request, path, reason] of cases) {
+      // Act
+      const result = parseBidRequest(request);
+      // Assess
+      expect(result, path).toMatchObject({ ok: false, path, reason: expect.stringMatching(reason) as unknown });
+    }
+    // At the bound itself, accepted.
+    expect(parseBidRequest(withImp({ id: '1', banner: {} }, { badv: many(LIST_LIMITS.entries, (i) => `d${i}.example`) })).ok).toBe(true);
   });
 });
 
