@@ -2,7 +2,9 @@
  * BudgetAllocator on Redis: one atomic Lua script per operation (scripts/*.lua, each prefixed with
  * scripts/lib.lua; amendBudget is init.lua's amend mode), registered with ioredis `defineCommand`
  * (EVALSHA, falling back to EVAL on NOSCRIPT, e.g. after a Redis restart). Semantics are those of
- * MemoryBudgetAllocator; see docs/budget-leases.md.
+ * MemoryBudgetAllocator, with one addition: time is the Redis server's (a request's `now` counts only
+ * when earlier), so a task whose clock runs fast cannot reclaim other tasks' live leases; see
+ * docs/budget-leases.md.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';

@@ -165,6 +165,28 @@ describe('RedisBudgetAllocator', () => {
     expect(again.status === 'granted' && again.lease.amount).toBe(950);
   });
 
+  it('reclaims by the server clock: a caller whose clock runs an hour fast reclaims no live lease and closes no day', async () => {
+    // Prepare: a campaign-day of today, a lease granted now (real time: the server's clock).
+    const today = new Date().toISOString().slice(0, 10);
+    const campaignDay = `camp-live/${today}`;
+    const dayEnd = Date.parse(`${today}T00:00:00Z`) + 86_400_000;
+    const now = Date.now();
+    await ctx.allocator.initCampaignDay({ campaignDay, dailyBudget: 1_000, committed: 0, outstanding: 0, holdUntil: 0, dayEnd, now });
+    const g = await ctx.allocator.grantLease(grantReq({ campaignDay, want: 100, ttlMs: 10_000, graceMs: 5_000, now }));
+    if (g.status !== 'granted') throw new Error('no grant');
+    const fast = now + 3_600_000;
+    // Act
+    const expired = await ctx.allocator.expireLeases(campaignDay, fast);
+    const committed = await ctx.allocator.commitSpend({ campaignDay, leaseId: g.lease.leaseId, bidId: 'live-bid', amount: 40, now: fast });
+    const more = await ctx.allocator.grantLease(grantReq({ campaignDay, bidderId: 'fast-task', want: 100, now: dayEnd + 60_000 }));
+    // Assess
+    expect(expired).toEqual({ leases: 0, reclaimed: 0 });
+    expect(committed).toEqual({ status: 'committed', amount: 40 });
+    expect(more.status).toBe('granted');
+    if (more.status === 'granted') expect(more.lease.expiresAt).toBeLessThanOrEqual(Date.now() + 10_000);
+    expect(await ctx.allocator.state(campaignDay)).toMatchObject({ openLeases: 2, committed: 40 });
+  });
+
   it('grant and commit reclaim expired leases of their campaign-day on the way', async () => {
     await init(100);
     const g = await ctx.allocator.grantLease(grantReq({ want: 100, ttlMs: 10, graceMs: 10 }));

@@ -5,7 +5,7 @@
 local lease_id = ARGV[1]
 local bid_id = ARGV[2]
 local amount = argint(3, 'amount')
-local now = argint(4, 'now')
+local now = clock_now(argint(4, 'now'))
 local limit = argint(5, 'reclaimLimit')
 
 local s = load_state()

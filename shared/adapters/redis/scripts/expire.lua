@@ -3,7 +3,7 @@
 --   For each bid id (reservations whose TTL passed on the bidder that made them): its committed
 --   amount if some task committed it, else 'void' -- and it is voided now, so a later commit of that
 --   bid id is refused. Atomic, so a bid is either committed or handed out again, never both.
-local now = argint(1, 'now')
+local now = clock_now(argint(1, 'now'))
 local limit = argint(2, 'reclaimLimit')
 local resolve = #ARGV > 2
 local s = load_state()

@@ -7,7 +7,7 @@ local min_amount = math.max(1, argint(3, 'minAmount'))
 local ttl = argint(4, 'ttlMs')
 local grace = argint(5, 'graceMs')
 local released_now = argint(6, 'releasedNow')
-local now = argint(7, 'now')
+local now = clock_now(argint(7, 'now'))
 local limit = argint(8, 'reclaimLimit')
 if string.find(bidder, '|', 1, true) then
   error('BUDGET_BADARG bidderId')

@@ -92,7 +92,7 @@ end
 local function amend()
   local requested = argint(2, 'budget')
   local version = argint(3, 'budgetVersion')
-  local now = argint(4, 'now')
+  local now = clock_now(argint(4, 'now'))
   local limit = argint(5, 'reclaimLimit')
   local s = load_state()
   if not s then

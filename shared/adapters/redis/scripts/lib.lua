@@ -22,6 +22,16 @@ local function argint(i, name)
   return v
 end
 
+-- The allocator's clock: the Redis server's. A caller's `now` is used only when it is earlier: a task
+-- whose clock runs fast must never reclaim leases that are still live, or close a day early. An
+-- earlier caller clock only delays reclaims and shortens the caller's own new leases (tests replay
+-- past days this way).
+local function clock_now(caller_now)
+  local t = redis.call('TIME')
+  local server_now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  return math.min(caller_now, server_now)
+end
+
 local function load_state()
   local v = redis.call('HMGET', KEYS[1], 'budget', 'released', 'granted', 'committed', 'epoch', 'seq', 'dayEnd',
     'refused', 'refusedAmount', 'keyExpireAt', 'budgetVersion')

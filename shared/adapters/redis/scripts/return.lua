@@ -3,7 +3,7 @@
 -- size). A lease that is past its expiry and fully committed is closed at once.
 local lease_id = ARGV[1]
 local keep = argint(2, 'keep')
-local now = argint(3, 'now')
+local now = clock_now(argint(3, 'now'))
 
 local s = load_state()
 if not s then
