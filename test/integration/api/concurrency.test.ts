@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useLocalStack } from '../../support/local-stack.js';
-import { dealBody, freshAccount, uid } from './fixtures.js';
+import { campaignBody, dealBody, freshAccount, uid } from './fixtures.js';
 
 const stack = useLocalStack();
 const N = 20;
@@ -81,5 +81,65 @@ describe('idempotent POST /deals', () => {
     expect(a.status).toBe(201);
     expect(b.status).toBe(201);
     expect(b.body.id).not.toBe(a.body.id);
+  });
+});
+
+describe('campaign budgets under concurrency', () => {
+  const budgetOf = (r: { body: { budget: { amountMinor: number } } }) => r.body.budget.amountMinor;
+
+  it(`never lets ${N} concurrent campaign POSTs, each within the deal total alone, together exceed it`, async () => {
+    // Prepare: a deal of 10,000,000 and ${N} campaigns of 1,000,000
+    const token = stack.d.tokens.admin;
+    const deal = await stack.api('POST', '/deals', { token, body: dealBody(freshAccount()) });
+    expect(deal.status).toBe(201);
+    const id = deal.body.id as string;
+    // Act
+    const results = await Promise.all(
+      Array.from({ length: N }, () => stack.api('POST', `/deals/${id}/campaigns`, { token, body: campaignBody() })),
+    );
+    // Assess
+    const created = results.filter((r) => r.status === 201);
+    const refused = results.filter((r) => r.status !== 201);
+    expect(created.reduce((sum, r) => sum + budgetOf(r), 0)).toBeLessThanOrEqual(10_000_000);
+    expect(created).toHaveLength(10);
+    for (const r of refused) {
+      expect(r.status, JSON.stringify(r.body)).toBe(409);
+      expect(r.body.error).toMatchObject({
+        code: 'budget_exceeded',
+        totalValue: { amountMinor: 10_000_000, currency: 'USD' },
+        available: { amountMinor: 0, currency: 'USD' },
+        required: { amountMinor: 1_000_000, currency: 'USD' },
+      });
+    }
+    const listed = await stack.api('GET', `/deals/${id}/campaigns?limit=100`, { token });
+    expect(listed.body.items.map((c: { id: string }) => c.id).sort()).toEqual(created.map((r) => r.body.id).sort());
+    // Campaigns do not move the deal's version: clients' ETags of the deal stay valid.
+    const after = await stack.api('GET', `/deals/${id}`, { token });
+    expect(after.headers.get('etag')).toBe('"1"');
+  });
+
+  it('keeps the sum within the total when a PATCH cutting the deal total races campaign POSTs', async () => {
+    // Prepare: 10,000,000 with 4,000,000 held; 10 POSTs of 1,000,000 race a cut to 6,000,000
+    const token = stack.d.tokens.admin;
+    const deal = await stack.api('POST', '/deals', { token, body: dealBody(freshAccount()) });
+    const id = deal.body.id as string;
+    const held = await stack.api('POST', `/deals/${id}/campaigns`, {
+      token,
+      body: campaignBody({ budget: { amountMinor: 4_000_000, currency: 'USD' } }),
+    });
+    expect(held.status).toBe(201);
+    // Act
+    const [cut, ...posts] = await Promise.all([
+      stack.api('PATCH', `/deals/${id}`, { token, ifMatch: 1, body: { totalValue: { amountMinor: 6_000_000, currency: 'USD' } } }),
+      ...Array.from({ length: 10 }, () => stack.api('POST', `/deals/${id}/campaigns`, { token, body: campaignBody() })),
+    ]);
+    // Assess
+    expect([200, 409]).toContain(cut!.status);
+    for (const r of posts) expect([201, 409]).toContain(r.status);
+    const total = (await stack.api('GET', `/deals/${id}`, { token })).body.totalValue.amountMinor as number;
+    const listed = await stack.api('GET', `/deals/${id}/campaigns?limit=100`, { token });
+    const allocated = listed.body.items.reduce((sum: number, c: { budget: { amountMinor: number } }) => sum + c.budget.amountMinor, 0);
+    expect(allocated).toBeLessThanOrEqual(total);
+    expect(total).toBe(cut!.status === 200 ? 6_000_000 : 10_000_000);
   });
 });
