@@ -107,3 +107,22 @@ export class BudgetExceededError extends DomainError {
     this.available = available;
   }
 }
+
+/**
+ * An amendment (or a new campaign) would change what the bidder puts on the wire — creatives,
+ * PMP deal ids, seat — under a deal that was already submitted: those fields were part of what was
+ * approved, so changing them needs a new approval round. → 409 `field_locked` naming the fields and the
+ * deal's status.
+ */
+export class ApprovedFieldsLockedError extends DomainError {
+  readonly code = 'field_locked';
+  constructor(
+    readonly fields: readonly string[],
+    readonly dealStatus: string,
+  ) {
+    super(
+      `cannot change ${fields.join(', ')} of a campaign while its deal is ${dealStatus}: ` +
+        'bidder-facing fields are locked once the deal is submitted; changing them needs a new approval round',
+    );
+  }
+}

@@ -15,6 +15,7 @@ export const ERROR_STATUS = {
   idempotency_key_reused: 422,
   idempotency_in_progress: 409,
   illegal_transition: 409,
+  field_locked: 409,
   internal_error: 500,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -34,7 +35,8 @@ export const ErrorResponse = z
       message: z.string(),
       issues: z.array(ValidationIssueSchema).optional().meta({ description: 'validation_failed only' }),
       currentVersion: z.number().int().optional().meta({ description: 'version_conflict only' }),
-      currentStatus: z.string().optional().meta({ description: 'illegal_transition only' }),
+      currentStatus: z.string().optional().meta({ description: "illegal_transition (the entity's status) and field_locked (the deal's status)" }),
+      fields: z.array(z.string()).optional().meta({ description: 'field_locked only: the locked fields the request would change' }),
     }),
   })
   .meta({ id: 'ErrorResponse', description: 'Every 4xx/5xx body' });

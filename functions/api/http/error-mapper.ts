@@ -3,6 +3,7 @@ import {
   IdempotencyValidationError,
 } from '@aws-lambda-powertools/idempotency';
 import {
+  ApprovedFieldsLockedError,
   BudgetExceededError,
   ForbiddenError,
   IllegalTransitionError,
@@ -71,6 +72,9 @@ export function mapError(err: unknown): MappedError {
     return mapped(409, err.code, err.message, { totalValue, allocated, available, required });
   }
 
+  if (err instanceof ApprovedFieldsLockedError) {
+    return mapped(409, err.code, err.message, { fields: err.fields, currentStatus: err.dealStatus });
+  }
   // HTTP-layer errors (./errors.ts)
   if (err instanceof MalformedJsonError) return mapped(400, err.code, err.message);
   if (err instanceof UnsupportedMediaTypeError) return mapped(415, err.code, err.message);

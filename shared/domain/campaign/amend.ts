@@ -4,6 +4,7 @@ import { diffFields } from '../changes.js';
 import type { Deal } from '../deal/deal.js';
 import { FieldLockedError, ValidationError } from '../errors.js';
 import { IssueList } from '../validation.js';
+import { assertBidderFieldsUnlocked } from './bidder-lock.js';
 import type { Campaign, CampaignCreative, CampaignStatus, FrequencyCap } from './campaign.js';
 import { assertDealOpenForCampaigns } from './create.js';
 import {
@@ -43,6 +44,7 @@ const AMENDED_FIELDS = [...CAMPAIGN_MUTABLE_FIELDS, 'status'] as const;
  * - the deal must not be completed/cancelled (IllegalTransitionError on the deal);
  * - a status change must follow the campaign status table (IllegalTransitionError on the campaign);
  * - completed/archived campaigns only accept a status change (FieldLockedError otherwise);
+ * - creatives, pmpDealIds and seat only change while the deal is a draft (ApprovedFieldsLockedError);
  * - the merged campaign must satisfy every campaign rule against the deal (ValidationError);
  * - a budget increase must fit in what the deal's campaigns leave of its total (BudgetExceededError;
  *   `existingCampaigns` may include this campaign, which counts at its current budget).
@@ -72,6 +74,7 @@ export function amendCampaign(
     const fields = [...new Set(termChanges.map((c) => c.field.split('.')[0] ?? c.field))];
     throw new FieldLockedError('campaign', campaign.status, fields, ['status']);
   }
+  assertBidderFieldsUnlocked(deal, termChanges.map((c) => c.field));
   issues.throwIfAny();
 
   const next: Campaign = { ...campaign, ...terms, status, version: campaign.version + 1, updatedAt: ctx.at, updatedBy: ctx.actor.userId };

@@ -2,6 +2,7 @@ import type { ChangeContext } from '../actor.js';
 import type { Deal } from '../deal/deal.js';
 import { IllegalTransitionError } from '../errors.js';
 import { IssueList } from '../validation.js';
+import { BIDDER_FACING_FIELDS, assertBidderFieldsUnlocked } from './bidder-lock.js';
 import type { Campaign } from './campaign.js';
 import { DEAL_STATUSES_CLOSED_TO_CAMPAIGNS, assertBudgetAvailable, checkCampaignTerms, type CampaignTerms } from './rules.js';
 
@@ -18,7 +19,8 @@ export function assertDealOpenForCampaigns(deal: Deal, action: string): void {
 /**
  * A new draft campaign (version 1) under `deal`, checked against the deal and its existing campaigns.
  * Throws IllegalTransitionError when the deal is completed/cancelled, ValidationError for broken rules,
- * BudgetExceededError when the existing campaigns leave less of the deal's total than its budget.
+ * BudgetExceededError when the existing campaigns leave less of the deal's total than its budget,
+ * ApprovedFieldsLockedError when the deal was submitted and the input sets creatives, pmpDealIds or seat.
  */
 export function createCampaign(
   deal: Deal,
@@ -28,6 +30,7 @@ export function createCampaign(
   ids: { campaignId: string },
 ): Campaign {
   assertDealOpenForCampaigns(deal, 'add a campaign to');
+  assertBidderFieldsUnlocked(deal, BIDDER_FACING_FIELDS.filter((field) => input[field] !== undefined));
   const issues = new IssueList();
   const terms = checkCampaignTerms(issues, deal, input);
   issues.throwIfAny();
