@@ -25,7 +25,7 @@ beforeAll(() => {
   built = buildApp({ outdir, context: DEPLOY_CONTEXT });
   // cdk-nag runs as a validation plugin during synthesis; an unacknowledged error throws here.
   built.app.synth();
-});
+}, 120_000); // a whole-app synthesis can take longer than the default 10 s hook timeout on a busy machine
 
 afterAll(() => {
   rmSync(outdir, { recursive: true, force: true });
