@@ -22,7 +22,7 @@ const SIMPLE_BANNER = join(CONFORMANCE_DIR, 'examples', 'bid-requests', 'simple-
 
 const stack = useLocalStack();
 
-type Bid = { id: string; impid: string; price: number; adm?: string; adomain?: string[]; w?: number; h?: number; burl?: string; cid?: string };
+type Bid = { id: string; impid: string; price: number; adm?: string; adomain?: string[]; w?: number; h?: number; burl?: string; lurl?: string; cid?: string };
 type BidResponse = { id: string; bidid?: string; cur?: string; seatbid?: { seat?: string; bid: Bid[] }[] };
 
 let validateResponse: (value: unknown) => string[];
@@ -162,10 +162,6 @@ describe('local stack: the bidder', () => {
       const before = (await ledger.getSpend(campaignId, day)).amountNanos;
       const clearingCpm = 5;
       const burl = fillMacros(bid.burl!, {
-        AUCTION_ID: response.id,
-        // The bidder keys its pending bids by bid.id (what it expects ${AUCTION_BID_ID} to carry).
-        AUCTION_BID_ID: bid.id,
-        AUCTION_IMP_ID: bid.impid,
         AUCTION_SEAT_ID: 'dealdesk',
         AUCTION_PRICE: String(clearingCpm),
         AUCTION_CURRENCY: 'USD',
@@ -186,6 +182,54 @@ describe('local stack: the bidder', () => {
         return s.amountNanos > before ? s.amountNanos : undefined;
       });
       expect(after - before).toBe(expectedNanos);
+    });
+
+    it('refuses (400) forged, re-purposed and out-of-range notices; none reaches the stream or the Spend table', async () => {
+      // Prepare: the seeded campaign wins an auction (floor 0.03 USD)
+      const { bid } = await winWithSeededCampaign();
+      const campaignId = stack.d.biddingDemo!.campaignIds[0]!;
+      doc ??= createDocumentClient(localClientConfig(stack.d.dynamodbEndpoint));
+      const ledger = new DynamoSpendLedger({ client: doc, tableName: stack.d.spendTable! });
+      const day = new Date().toISOString().slice(0, 10);
+      const before = (await ledger.getSpend(campaignId, day)).amountNanos;
+      const filled = (url: string, price: string) => fillMacros(url, { AUCTION_SEAT_ID: 'dealdesk', AUCTION_PRICE: price, AUCTION_CURRENCY: 'USD', AUCTION_LOSS: '102' });
+      const tampered = (url: string, edit: (u: URL) => void) => {
+        const u = new URL(url);
+        edit(u);
+        return u.toString();
+      };
+      const attempts = {
+        lossAsBill: filled(bid.lurl!, '5').replace('/notice/loss', '/notice/bill'),
+        dustBill: filled(bid.burl!, '0.0001'),
+        aboveBid: filled(bid.burl!, '1000'),
+        unsignedLoss: tampered(filled(bid.lurl!, '5'), (u) => (u.searchParams.delete('h'), u.searchParams.delete('k'))),
+        otherLease: tampered(filled(bid.burl!, '5'), (u) => u.searchParams.set('l', 'someone-elses.1')),
+        madeUpWin: `${stack.d.bidderUrl}/openrtb2/notice/win?auction=a&imp=1&bid=made-up&s=i&a=victim.example&price=1`,
+      };
+      // Act
+      const statuses: Record<string, number> = {};
+      for (const [name, url] of Object.entries(attempts)) {
+        const res = await fetch(url);
+        await res.arrayBuffer();
+        statuses[name] = res.status;
+      }
+      // Assess
+      expect(statuses).toEqual({ lossAsBill: 400, dustBill: 400, aboveBid: 400, unsignedLoss: 400, otherLease: 400, madeUpWin: 400 });
+      // The genuine bill still goes through, and it is the only notice of this bid on the stream.
+      const genuine = await fetch(filled(bid.burl!, '5'));
+      await genuine.arrayBuffer();
+      expect(genuine.status).toBe(204);
+      const notices = await eventually('no notice.bill event for the genuine bill', async () => {
+        const mine = (await events()).filter((e) => e.type !== 'auction' && e.type !== 'stream.heartbeat' && 'bidId' in e && e.bidId === bid.id);
+        return mine.some((e) => e.type === 'notice.bill') ? mine : undefined;
+      });
+      expect(notices.map((e) => e.type)).toEqual(['notice.bill']);
+      expect(notices.some((e) => 'advertiser' in e && e.advertiser === 'victim.example')).toBe(false);
+      const after = await eventually('no committed spend for the genuine bill', async () => {
+        const s = await ledger.getSpend(campaignId, day);
+        return s.amountNanos > before ? s.amountNanos : undefined;
+      });
+      expect(after - before).toBe(5_000_000);
     });
   });
 });
