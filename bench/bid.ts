@@ -1,5 +1,5 @@
 /**
- * npm run bench:bid — the bidder's throughput and latency on this machine (issue 3, benchmarks 1 and 2).
+ * npm run bench:bid — the bidder's throughput and latency on this machine.
  *
  *   1. internal line items only: wrk against the real bidder process (bidder/app.ts with real Redis
  *      leases and the Kinesis publisher on kinesalite; line items from memory), beside a bare node:http

@@ -1,5 +1,5 @@
 /**
- * npm run bench:budget — budget safety under failures (issue 3, benchmark 3).
+ * npm run bench:budget — budget safety under failures.
  *
  * 4 bidder processes (the real startBidder wiring) against ONE Redis; 5 campaigns with small daily
  * budgets (asap pacing) and far more demand than budget. The driver plays the exchange: it sends
