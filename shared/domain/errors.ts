@@ -88,7 +88,7 @@ export class FieldLockedError extends IllegalTransitionError {
  */
 export class BudgetExceededError extends DomainError {
   readonly code = 'budget_exceeded';
-  /** totalValue − allocated (negative only if stored budgets already exceeded the total). */
+  /** totalValue − allocated; 0 where campaigns stored before the rule held already hold more. */
   readonly available: Money;
   constructor(
     readonly dealId: string,
@@ -97,12 +97,12 @@ export class BudgetExceededError extends DomainError {
     readonly allocated: Money,
     readonly required: Money,
   ) {
-    const available = { amountMinor: totalValue.amountMinor - allocated.amountMinor, currency: totalValue.currency };
+    const available = { amountMinor: Math.max(totalValue.amountMinor - allocated.amountMinor, 0), currency: totalValue.currency };
     super(
       required.currency !== totalValue.currency
         ? `deal ${dealId} budgets in ${totalValue.currency}; this change is in ${required.currency}`
         : `deal ${dealId}: campaign budgets may total at most its total value ${totalValue.amountMinor} ${totalValue.currency}; ` +
-            `${Math.max(available.amountMinor, 0)} is available and this change needs ${required.amountMinor}`,
+            `${available.amountMinor} is available and this change needs ${required.amountMinor}`,
     );
     this.available = available;
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MoneySchema } from './common.js';
 
 /** Every error code the API answers with, and its HTTP status (design.md "Wire contract"). */
 export const ERROR_STATUS = {
@@ -16,6 +17,7 @@ export const ERROR_STATUS = {
   idempotency_in_progress: 409,
   illegal_transition: 409,
   field_locked: 409,
+  budget_exceeded: 409,
   internal_error: 500,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -37,6 +39,12 @@ export const ErrorResponse = z
       currentVersion: z.number().int().optional().meta({ description: 'version_conflict only' }),
       currentStatus: z.string().optional().meta({ description: "illegal_transition (the entity's status) and field_locked (the deal's status)" }),
       fields: z.array(z.string()).optional().meta({ description: 'field_locked only: the locked fields the request would change' }),
+      totalValue: MoneySchema.optional().meta({ description: "budget_exceeded only: the deal's total value" }),
+      allocated: MoneySchema.optional().meta({ description: "budget_exceeded only: what the deal's campaigns together budget" }),
+      available: MoneySchema.optional().meta({ description: 'budget_exceeded only: totalValue − allocated' }),
+      required: MoneySchema.optional().meta({
+        description: 'budget_exceeded only: what the change needed available (a budget, an increase, a cut in the total)',
+      }),
     }),
   })
   .meta({ id: 'ErrorResponse', description: 'Every 4xx/5xx body' });

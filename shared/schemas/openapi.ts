@@ -22,7 +22,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: "The caller's groups or accounts do not allow this",
   404: 'Not found, or not visible to the caller',
   405: 'The path exists under another method (see Allow)',
-  409: 'illegal_transition (names currentStatus), field_locked (names fields and the deal status) or idempotency_in_progress',
+  409: 'illegal_transition (names currentStatus), field_locked (names fields and the deal status), budget_exceeded (names totalValue, allocated, available, required) or idempotency_in_progress',
   412: 'version_conflict: If-Match is stale; body has currentVersion, ETag the current version',
   413: 'Body too large',
   415: 'Body is not application/json',

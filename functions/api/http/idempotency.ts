@@ -121,7 +121,8 @@ export function idempotency(options: IdempotencyOptions): MiddlewareObj<ApiEvent
         await inner.after?.(request as never);
       } catch (error) {
         // The write is committed: answering 500 would invite a retry that repeats it. The record stays
-        // in progress until it expires; log loudly so the gap is visible.
+        // in progress until the invocation's deadline, after which a retry runs the handler again: creates
+        // then find their creation record (creationRequest), other POSTs meet their If-Match. Log loudly.
         options.logger.error('could not store the idempotent response', { error });
       }
     },

@@ -98,7 +98,8 @@ export class DynamoDealRepository implements DealRepository {
       { Put: { TableName: this.history, Item: auditToItem(audit), ConditionExpression: NOT_EXISTS } },
       this.budgets.put(deal),
     ];
-    const record = creation && this.creationItem(items, { ...creation, entityType: 'deal', dealId: deal.id, entityId: deal.id, at: deal.createdAt });
+    const record =
+      creation && this.appendCreationRecord(items, { ...creation, entityType: 'deal', dealId: deal.id, entityId: deal.id, at: deal.createdAt });
     await this.write({
       input: { TransactItems: items },
       expected: { kind: 'absent' },
@@ -212,7 +213,7 @@ export class DynamoDealRepository implements DealRepository {
     ];
     const record =
       creation &&
-      this.creationItem(items, { ...creation, entityType: 'campaign', dealId: campaign.dealId, entityId: campaign.id, at: campaign.createdAt });
+      this.appendCreationRecord(items, { ...creation, entityType: 'campaign', dealId: campaign.dealId, entityId: campaign.id, at: campaign.createdAt });
     await this.write({
       input: { TransactItems: items },
       expected: { kind: 'absent' },
@@ -279,8 +280,8 @@ export class DynamoDealRepository implements DealRepository {
     return item && creationFromItem(item);
   }
 
-  /** Appends the creation record's put to `items`; what its failed condition means. */
-  private creationItem(items: TransactItem[], record: CreationRecord): NonNullable<WriteSpec['conditions']>[number] {
+  /** Adds the creation record's put to a create's items; returns what its failed condition means. */
+  private appendCreationRecord(items: TransactItem[], record: CreationRecord): NonNullable<WriteSpec['conditions']>[number] {
     const index = items.push({ Put: { TableName: this.history, Item: creationToItem(record), ConditionExpression: NOT_EXISTS } }) - 1;
     return {
       index,

@@ -123,7 +123,11 @@ export class InMemoryDealRepository implements DealRepository {
     if (!current) throw new NotFoundError('campaign', next.id);
     if (current.version !== expectedVersion) throw new VersionConflictError(expectedVersion, current.version);
     const change = { amountMinor: next.budget.amountMinor - current.budget.amountMinor, currency: next.budget.currency };
-    if (change.amountMinor !== 0 || change.currency !== current.budget.currency) this.assertRoom(this.deals.get(next.dealId)!, change);
+    if (change.amountMinor !== 0 || change.currency !== current.budget.currency) {
+      const deal = this.deals.get(next.dealId);
+      if (!deal) throw new NotFoundError('deal', next.dealId);
+      this.assertRoom(deal, change);
+    }
     this.commit(() => this.campaigns.set(key, copy(next)), this.campaignSnapshot(next), this.auditWrite(audit));
   }
 
@@ -178,7 +182,13 @@ export class InMemoryDealRepository implements DealRepository {
     const existing = this.creations.get(creation.scope);
     if (existing) throw new AlreadyCreatedError(copy(existing));
     const record: CreationRecord = { ...creation, ...entity };
-    return [{ describe: `creation record ${creation.scope}`, exists: () => this.creations.has(creation.scope), write: () => this.creations.set(creation.scope, copy(record)) }];
+    return [
+      {
+        describe: `creation record ${creation.scope}`,
+        exists: () => this.creations.has(creation.scope),
+        write: () => this.creations.set(creation.scope, copy(record)),
+      },
+    ];
   }
 
   private dealSnapshot(deal: Deal): HistoryPut {

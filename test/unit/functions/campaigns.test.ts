@@ -7,6 +7,7 @@ import { makeHandler as makeList } from '../../../functions/api/campaigns/list.j
 import { makeHandler as makeAuditList } from '../../../functions/api/deals/audit-list.js';
 import { makeHandler as makeCancelDeal } from '../../../functions/api/deals/cancel.js';
 import { makeHandler as makeCreateDeal } from '../../../functions/api/deals/create.js';
+import { ErrorResponse } from '../../../shared/schemas/errors.js';
 import { testDeps } from './support/deps.js';
 import { apiEvent, CAMPAIGN_MANAGER, type Caller, DEAL_MANAGER, FINANCE, OTHER_ACCOUNT_MANAGER } from './support/events.js';
 import { invoke } from './support/invoke.js';
@@ -92,6 +93,7 @@ describe('POST /deals/{dealId}/campaigns', () => {
       required: { amountMinor: 400_000, currency: 'USD' },
     });
     expect(answer.body.error.message).toContain('1000000 USD');
+    expect(ErrorResponse.parse(answer.body)).toEqual(answer.body);
     expect((await app.deps.repo.listCampaigns(app.dealId, { limit: 10 })).items).toHaveLength(2);
   });
 
