@@ -5,13 +5,35 @@
  *
  *   tsx local/seed.ts            seeds the running stack described by .dealdesk/local.json
  *
+ * The demo account's bidding settings (allowed buyer seats and PMP deal ids) are set first, as the
+ * system actor `local-seed` through the repository (the route is the platform operator's), because
+ * the Acme display campaign names a seat and a PMP deal id.
+ *
  * The bidding demo deal (approved, active, bidding on 300x250 banners) is in local/bidding/seed.ts;
  * `npm start -- --seed` and the CLI here create both.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { DynamoBiddingSettingsRepository } from '../shared/adapters/dynamodb/bidding-settings-repository.js';
+import { createDocumentClient } from '../shared/adapters/dynamodb/client.js';
+import {
+  biddingSettingsAuditEntry,
+  createBiddingSettings,
+  replaceBiddingSettings,
+  type BiddingSettingsTerms,
+} from '../shared/domain/account/bidding-settings.js';
+import type { ChangeContext } from '../shared/domain/actor.js';
+import { SEED_ACTOR_ID, tableByPrefix } from './bidding/seed.js';
 import { apiClient, type ApiResponse } from './client.js';
+import { localClientConfig } from './dynamodb/launch.js';
 import type { LocalStackDescriptor } from './stack.js';
+
+/** What the demo account may bid with; the Acme display campaign uses the seat and the first deal id. */
+export const DEMO_BIDDING_SETTINGS: BiddingSettingsTerms = {
+  allowedSeats: ['dealdesk-demo'],
+  allowedPmpDealIds: ['pmp-acme-premium', 'pmp-acme-sports'],
+};
 
 interface DealSeed {
   key: string;
@@ -20,7 +42,15 @@ interface DealSeed {
   amountMinor: number;
   startDate: string;
   endDate: string;
-  campaigns: { key: string; name: string; type: 'display' | 'video' | 'native' | 'sponsored'; budgetMinor: number }[];
+  campaigns: {
+    key: string;
+    name: string;
+    type: 'display' | 'video' | 'native' | 'sponsored';
+    budgetMinor: number;
+    /** Bidder fields; allowed by DEMO_BIDDING_SETTINGS. */
+    seat?: string;
+    pmpDealIds?: string[];
+  }[];
   amendName?: string;
   finalStatus: 'draft' | 'pending_approval' | 'cancelled';
 }
@@ -34,7 +64,14 @@ const DEALS: DealSeed[] = [
     startDate: '2027-03-01',
     endDate: '2027-05-31',
     campaigns: [
-      { key: 'acme-display', name: 'Acme Spring — display', type: 'display', budgetMinor: 10_000_000 },
+      {
+        key: 'acme-display',
+        name: 'Acme Spring — display',
+        type: 'display',
+        budgetMinor: 10_000_000,
+        seat: 'dealdesk-demo',
+        pmpDealIds: ['pmp-acme-premium'],
+      },
       { key: 'acme-video', name: 'Acme Spring — video', type: 'video', budgetMinor: 8_000_000 },
     ],
     finalStatus: 'draft',
@@ -82,7 +119,10 @@ function expectStatus(r: ApiResponse, ok: number[], what: string): void {
   if (!ok.includes(r.status)) throw new SeedError(`${what}: HTTP ${r.status} ${r.text.slice(0, 500)}`);
 }
 
-export function campaignBody(seed: { name: string; type: string; budgetMinor: number }, deal: { startDate: string; endDate: string }) {
+export function campaignBody(
+  seed: { name: string; type: string; budgetMinor: number; seat?: string; pmpDealIds?: string[] },
+  deal: { startDate: string; endDate: string },
+) {
   return {
     name: seed.name,
     type: seed.type,
@@ -97,14 +137,55 @@ export function campaignBody(seed: { name: string; type: string; budgetMinor: nu
     frequencyCap: { impressions: 3, periodHours: 24 },
     bidStrategy: 'max_cpm',
     maxBid: { amountMinor: 1_500, currency: 'USD' },
+    ...(seed.seat !== undefined ? { seat: seed.seat } : {}),
+    ...(seed.pmpDealIds !== undefined ? { pmpDealIds: seed.pmpDealIds } : {}),
   };
 }
 
+/**
+ * The demo account's bidding settings as DEMO_BIDDING_SETTINGS, through the repository and audited as
+ * the system actor (created when absent, replaced when different, left alone when equal).
+ */
+export async function seedBiddingSettings(
+  d: Pick<LocalStackDescriptor, 'accountId' | 'dynamodbEndpoint' | 'tables'>,
+  terms: BiddingSettingsTerms = DEMO_BIDDING_SETTINGS,
+): Promise<{ version: number }> {
+  const doc = createDocumentClient(localClientConfig(d.dynamodbEndpoint));
+  try {
+    const repo = new DynamoBiddingSettingsRepository({
+      client: doc,
+      dealsTableName: tableByPrefix(d.tables, 'Deals'),
+      historyTableName: tableByPrefix(d.tables, 'History'),
+    });
+    const ctx: ChangeContext = {
+      actor: { userId: SEED_ACTOR_ID, groups: ['admin'], accountIds: [d.accountId] },
+      correlationId: `${SEED_ACTOR_ID}-${randomUUID()}`,
+      sourceIp: '127.0.0.1',
+      userAgent: 'dealdesk local/seed.ts',
+      at: new Date().toISOString(),
+    };
+    const current = await repo.getBiddingSettings(d.accountId);
+    if (!current) {
+      const created = createBiddingSettings(d.accountId, terms, ctx);
+      await repo.createBiddingSettings(created, biddingSettingsAuditEntry(created, 'biddingSettings.created', ctx));
+      return { version: created.version };
+    }
+    const replaced = replaceBiddingSettings(current, terms, ctx);
+    if (!replaced) return { version: current.version };
+    await repo.saveBiddingSettings(replaced.next, current.version, biddingSettingsAuditEntry(replaced.next, 'biddingSettings.replaced', ctx, replaced.changes));
+    return { version: replaced.next.version };
+  } finally {
+    doc.destroy();
+  }
+}
+
 export async function seedDemoData(
-  d: Pick<LocalStackDescriptor, 'apiUrl' | 'tokens' | 'accountId'>,
+  d: Pick<LocalStackDescriptor, 'apiUrl' | 'tokens' | 'accountId' | 'dynamodbEndpoint' | 'tables'>,
   opts: { log?: (line: string) => void } = {},
 ): Promise<SeedResult> {
   const log = opts.log ?? (() => {});
+  const settings = await seedBiddingSettings(d);
+  log(`seeded bidding settings of ${d.accountId} (v${settings.version}): seats ${DEMO_BIDDING_SETTINGS.allowedSeats.join(', ')}; PMP deals ${DEMO_BIDDING_SETTINGS.allowedPmpDealIds.join(', ')}`);
   const api = apiClient(d.apiUrl);
   const dm = d.tokens.deal_manager;
   const cm = d.tokens.campaign_manager;

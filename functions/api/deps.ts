@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/client.js';
+import { DynamoBiddingSettingsRepository } from '../../shared/adapters/dynamodb/bidding-settings-repository.js';
 import { DynamoDealRepository } from '../../shared/adapters/dynamodb/deal-repository.js';
+import type { BiddingSettingsRepository } from '../../shared/ports/bidding-settings-repository.js';
 import type { DealRepository } from '../../shared/ports/deal-repository.js';
 import { loadConfig } from './config.js';
 import type { HttpDeps } from './http/handler.js';
@@ -10,11 +12,14 @@ import type { HttpDeps } from './http/handler.js';
 /** What the deal and campaign handlers need. Tests build their own (in-memory repository, fixed clock). */
 export interface ApiDeps extends HttpDeps {
   repo: DealRepository;
+  /** Accounts' allowed seats and PMP deal ids (the bidding-settings routes, campaign create/amend). */
+  biddingSettings: BiddingSettingsRepository;
   clock: () => Date;
   newId: () => string;
 }
 
 let repository: DealRepository | undefined;
+let biddingSettings: BiddingSettingsRepository | undefined;
 let idempotencyClient: DynamoDBClient | undefined;
 
 /**
@@ -34,6 +39,11 @@ export function productionDeps(options: { idempotent: boolean }): ApiDeps {
     dealsTableName: config.DEALS_TABLE_NAME,
     historyTableName: config.HISTORY_TABLE_NAME,
   });
+  biddingSettings ??= new DynamoBiddingSettingsRepository({
+    client: createDocumentClient(),
+    dealsTableName: config.DEALS_TABLE_NAME,
+    historyTableName: config.HISTORY_TABLE_NAME,
+  });
   let idempotencyStore: DynamoDBPersistenceLayer | undefined;
   if (options.idempotent) {
     idempotencyClient ??= new DynamoDBClient({});
@@ -43,6 +53,7 @@ export function productionDeps(options: { idempotent: boolean }): ApiDeps {
   }
   return {
     repo: repository,
+    biddingSettings,
     clock: () => new Date(),
     newId: () => randomUUID(),
     idempotencyStore,

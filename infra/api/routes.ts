@@ -69,6 +69,10 @@ export const ROUTES: readonly RouteDefinition[] = [
   { id: 'CampaignsGet', method: 'GET', path: '/deals/{dealId}/campaigns/{campaignId}', entry: 'functions/api/campaigns/get.ts', auth: 'jwt', groups: 'any', tables: READ },
   { id: 'CampaignsAmend', method: 'PATCH', path: '/deals/{dealId}/campaigns/{campaignId}', entry: 'functions/api/campaigns/amend.ts', auth: 'jwt', groups: CAMPAIGN_WRITERS, tables: WRITE },
 
+  // An account's allowed buyer seats and PMP deal ids: its members read them, only admins write them.
+  { id: 'BiddingSettingsGet', method: 'GET', path: '/accounts/{accountId}/bidding-settings', entry: 'functions/api/accounts/bidding-settings-get.ts', auth: 'jwt', groups: 'any', tables: READ },
+  { id: 'BiddingSettingsPut', method: 'PUT', path: '/accounts/{accountId}/bidding-settings', entry: 'functions/api/accounts/bidding-settings-put.ts', auth: 'jwt', groups: ['admin'], tables: WRITE },
+
   // Catch-all: 404, or 405 with Allow when the path exists under another method (reads API_ROUTES).
   { id: 'Fallback', method: 'ANY', path: '/{proxy+}', entry: 'functions/api/fallback.ts', auth: 'none', groups: [], tables: {} },
 ];

@@ -6,7 +6,11 @@
  * with `pmpDealIds` yields one line item per exchange-side deal id (ids `campaignId` for the first,
  * `campaignId~dealId` for the others); without them, one open-auction line item with id = campaignId.
  * All line items of a campaign share `campaignId`, so they spend one budget.
+ *
+ * The account's bidding settings have the last word (`campaignsAllowedByAccount`, applied by the line-item
+ * source before this mapping): a seat or a PMP deal id the settings no longer allow never bids.
  */
+import { isPmpDealIdAllowed, isSeatAllowed, type BiddingSettingsTerms } from '../domain/account/bidding-settings.js';
 import type { Campaign } from '../domain/campaign/campaign.js';
 import type { Deal } from '../domain/deal/deal.js';
 import { lineItemsFromCampaign, type Creative, type LineItem } from './line-item.js';
@@ -32,6 +36,30 @@ export interface CampaignBudgetInfo {
 export interface DealLineItems {
   lineItems: LineItem[];
   budgets: CampaignBudgetInfo[];
+}
+
+/**
+ * The campaigns as their account's bidding settings (undefined: the account has none) let them bid:
+ * - a campaign naming a seat the settings do not allow is dropped (all its line items);
+ * - its PMP deal ids the settings do not allow are dropped (those line items); a campaign left with none
+ *   of its PMP deal ids is dropped too, never turned into an open-auction bidder.
+ * Campaigns without a seat (the house seat) or without PMP deal ids (the open auction) need no entry.
+ * The API refuses such values when they are set; this catches settings narrowed afterwards. Pure.
+ */
+export function campaignsAllowedByAccount(campaigns: readonly Campaign[], settings: BiddingSettingsTerms | undefined): Campaign[] {
+  const allowed: Campaign[] = [];
+  for (const campaign of campaigns) {
+    if (campaign.seat !== undefined && !isSeatAllowed(settings, campaign.seat)) continue;
+    const pmpDealIds = campaign.pmpDealIds ?? [];
+    if (pmpDealIds.length === 0) {
+      allowed.push(campaign);
+      continue;
+    }
+    const kept = pmpDealIds.filter((id) => isPmpDealIdAllowed(settings, id));
+    if (kept.length === pmpDealIds.length) allowed.push(campaign);
+    else if (kept.length > 0) allowed.push({ ...campaign, pmpDealIds: kept });
+  }
+  return allowed;
 }
 
 function creativesOf(campaign: Campaign): Creative[] {

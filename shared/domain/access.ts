@@ -13,6 +13,8 @@ export const ACCESS_ACTIONS = [
   'campaign.read',
   'campaign.create',
   'campaign.amend',
+  'biddingSettings.read',
+  'biddingSettings.replace',
 ] as const;
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 
@@ -32,6 +34,10 @@ export const ACTION_GROUPS: Readonly<Record<AccessAction, readonly Group[] | typ
   'campaign.read': ANY_GROUP,
   'campaign.create': ['campaign_manager', 'deal_manager'],
   'campaign.amend': ['campaign_manager', 'deal_manager'],
+  // Members of the account read its settings (account visibility is checked by the handler).
+  'biddingSettings.read': ANY_GROUP,
+  // The platform operator only: an account's own users must not grant themselves seats or deals.
+  'biddingSettings.replace': ['admin'],
 };
 
 export function isAdmin(actor: Actor): boolean {
@@ -49,7 +55,7 @@ export function mayAct(actor: Actor, action: AccessAction): boolean {
 export function assertMayAct(actor: Actor, action: AccessAction): void {
   if (mayAct(actor, action)) return;
   const allowed = ACTION_GROUPS[action];
-  const needed = allowed === ANY_GROUP ? 'membership in any group' : `one of the groups ${[...allowed, 'admin'].join(', ')}`;
+  const needed = allowed === ANY_GROUP ? 'membership in any group' : `one of the groups ${[...new Set([...allowed, 'admin'])].join(', ')}`;
   throw new ForbiddenError(`${action} requires ${needed}`);
 }
 
@@ -69,6 +75,11 @@ export function assertCanSeeDeal(actor: Actor, deal: Deal): void {
 /** Same rule for a campaign looked up directly; normally the deal check already covers it. */
 export function assertCanSeeCampaign(actor: Actor, campaign: Campaign): void {
   if (!canSeeAccount(actor, campaign.accountId)) throw new NotFoundError('campaign', campaign.id);
+}
+
+/** An account's bidding settings answer 404 to callers outside the account, like its deals. */
+export function assertCanSeeAccountSettings(actor: Actor, accountId: string): void {
+  if (!canSeeAccount(actor, accountId)) throw new NotFoundError('bidding settings', accountId);
 }
 
 /**

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { ACTION_GROUPS, ANY_GROUP, type AccessAction } from '../domain/access.js';
 import type { Group } from '../domain/actor.js';
 import { AuditListResponse } from './audit.js';
+import { BiddingSettingsResponse, ReplaceBiddingSettingsRequest } from './bidding-settings.js';
 import { AmendCampaignRequest, CampaignListResponse, CampaignResponse, CreateCampaignRequest } from './campaign.js';
 import { PageQuery } from './common.js';
 import { ErrorResponse } from './errors.js';
@@ -14,9 +15,9 @@ import {
   ListDealsQuery,
 } from './deal.js';
 import { HealthResponse, OpenApiDocumentResponse } from './meta.js';
-import { CampaignPathParams, DealPathParams, DealVersionPathParams } from './params.js';
+import { AccountPathParams, CampaignPathParams, DealPathParams, DealVersionPathParams } from './params.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'ANY';
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'ANY';
 
 export interface ApiOperation {
   method: HttpMethod;
@@ -34,8 +35,11 @@ export interface ApiOperation {
   pathParams?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
-  /** Optimistic locking: a missing If-Match is 428, a stale one 412. */
-  requiresIfMatch: boolean;
+  /**
+   * Optimistic locking: a missing If-Match is 428, a stale one 412. `to-replace`: a PUT that creates
+   * the resource when it does not exist (no If-Match) and needs If-Match to replace it.
+   */
+  requiresIfMatch: boolean | 'to-replace';
   /** POSTs accept Idempotency-Key: a retry with the same key and body replays the first answer. */
   acceptsIdempotencyKey: boolean;
   success: {
@@ -46,6 +50,8 @@ export interface ApiOperation {
     etag: boolean;
     /** 201 answers carry `Location` of the new entity. */
     location?: boolean;
+    /** A PUT that may create: 201 (same body and ETag) when it did. */
+    created?: { description: string };
   };
   /** Documented error statuses (bodies are ErrorResponse). */
   errors: readonly number[];
@@ -260,6 +266,42 @@ export const API_OPERATIONS = {
     acceptsIdempotencyKey: false,
     success: { status: 200, description: 'The amended campaign (new version)', schema: CampaignResponse, etag: true },
     errors: LOCKED_WRITE_ERRORS.filter((s) => s !== 422),
+  }),
+  'GET /accounts/{accountId}/bidding-settings': secured({
+    method: 'GET',
+    path: '/accounts/{accountId}/bidding-settings',
+    operationId: 'getBiddingSettings',
+    summary: "Get an account's bidding settings (allowed buyer seats and PMP deal ids)",
+    description: 'Members of the account and admins. 404 when the account has none yet (or the caller may not see it).',
+    action: 'biddingSettings.read',
+    pathParams: AccountPathParams,
+    requiresIfMatch: false,
+    acceptsIdempotencyKey: false,
+    success: { status: 200, description: "The account's bidding settings", schema: BiddingSettingsResponse, etag: true },
+    errors: READ_ERRORS,
+  }),
+  'PUT /accounts/{accountId}/bidding-settings': secured({
+    method: 'PUT',
+    path: '/accounts/{accountId}/bidding-settings',
+    operationId: 'replaceBiddingSettings',
+    summary: "Create or replace an account's bidding settings (admin only)",
+    description:
+      'Without If-Match creates the settings when the account has none (201). Once they exist, replacing them needs If-Match ' +
+      '(428 without it, 412 when stale, as is a create that lost a race). ' +
+      "Campaigns may then name only these seats and PMP deal ids; the bidder drops line items the settings no longer allow.",
+    action: 'biddingSettings.replace',
+    pathParams: AccountPathParams,
+    body: ReplaceBiddingSettingsRequest,
+    requiresIfMatch: 'to-replace',
+    acceptsIdempotencyKey: false,
+    success: {
+      status: 200,
+      description: 'The replaced settings (new version; unchanged when the lists are the same)',
+      schema: BiddingSettingsResponse,
+      etag: true,
+      created: { description: 'Created (version 1)' },
+    },
+    errors: [400, 401, 403, 412, 413, 415, 428, 500],
   }),
   'ANY /{proxy+}': {
     method: 'ANY',

@@ -2,6 +2,7 @@
 export * from './common.js';
 export * from './deal.js';
 export * from './campaign.js';
+export * from './bidding-settings.js';
 export * from './audit.js';
 export * from './errors.js';
 export * from './params.js';

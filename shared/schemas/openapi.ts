@@ -69,6 +69,13 @@ export function buildOpenApiDocument(
           description: 'Current version as an ETag, e.g. "3" (quotes optional, W/ tolerated). Missing → 428, stale → 412.',
           schema: { type: 'string' },
         },
+        IfMatchToReplace: {
+          name: 'If-Match',
+          in: 'header',
+          required: false,
+          description: 'Omit to create the resource when it does not exist; the current version, e.g. "3", to replace it (428 without it, 412 when stale).',
+          schema: { type: 'string' },
+        },
         IdempotencyKey: {
           name: 'Idempotency-Key',
           in: 'header',
@@ -178,7 +185,8 @@ function renderOperation(op: ApiOperation, paramSchemas: Rendered['paramSchemas'
       });
     }
   }
-  if (op.requiresIfMatch) parameters.push({ $ref: '#/components/parameters/IfMatch' });
+  if (op.requiresIfMatch === 'to-replace') parameters.push({ $ref: '#/components/parameters/IfMatchToReplace' });
+  else if (op.requiresIfMatch) parameters.push({ $ref: '#/components/parameters/IfMatch' });
   if (op.acceptsIdempotencyKey) parameters.push({ $ref: '#/components/parameters/IdempotencyKey' });
 
   const successHeaders: Json = {};
@@ -192,6 +200,13 @@ function renderOperation(op: ApiOperation, paramSchemas: Rendered['paramSchemas'
       content: { 'application/json': { schema: ref(schemaId(op.success.schema)) } },
     },
   };
+  if (op.success.created) {
+    responses['201'] = {
+      description: op.success.created.description,
+      headers: { ETag: { $ref: '#/components/headers/ETag' } },
+      content: { 'application/json': { schema: ref(schemaId(op.success.schema)) } },
+    };
+  }
   for (const status of op.errors) {
     const headers =
       status === 412 ? { ETag: { $ref: '#/components/headers/ETag' } } : status === 405 ? { Allow: { $ref: '#/components/headers/Allow' } } : undefined;
@@ -206,15 +221,22 @@ function renderOperation(op: ApiOperation, paramSchemas: Rendered['paramSchemas'
     operationId: op.operationId,
     summary: op.summary,
     ...(op.description ? { description: op.description } : {}),
-    tags: [op.path.startsWith('/deals/{dealId}/campaigns') ? 'campaigns' : op.path.startsWith('/deals') ? 'deals' : 'meta'],
+    tags: [tagOf(op.path)],
     security: op.auth === 'jwt' ? [{ bearerAuth: [] }] : [],
-    'x-dealdesk-groups': op.groups === 'any' ? ['any'] : [...op.groups, ...(op.auth === 'jwt' ? ['admin'] : [])],
+    'x-dealdesk-groups': op.groups === 'any' ? ['any'] : [...new Set([...op.groups, ...(op.auth === 'jwt' ? ['admin'] : [])])],
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(op.body
       ? { requestBody: { required: true, content: { 'application/json': { schema: ref(schemaId(op.body)) } } } }
       : {}),
     responses,
   };
+}
+
+function tagOf(path: string): string {
+  if (path.startsWith('/deals/{dealId}/campaigns')) return 'campaigns';
+  if (path.startsWith('/deals')) return 'deals';
+  if (path.startsWith('/accounts')) return 'accounts';
+  return 'meta';
 }
 
 function errorCodesFor(status: number): string[] {

@@ -3,6 +3,7 @@ import { EntityId } from './common.js';
 
 /** Path parameters. Values arrive as strings; `version` is coerced. */
 export const DealPathParams = z.strictObject({ dealId: EntityId });
+export const AccountPathParams = z.strictObject({ accountId: EntityId });
 export const CampaignPathParams = z.strictObject({ dealId: EntityId, campaignId: EntityId });
 export const DealVersionPathParams = z.strictObject({
   dealId: EntityId,

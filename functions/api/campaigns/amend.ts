@@ -6,6 +6,7 @@ import { CampaignPathParams } from '../../../shared/schemas/params.js';
 import { productionDeps, type ApiDeps } from '../deps.js';
 import { httpHandler } from '../http/handler.js';
 import { allCampaigns, assertVersion, loadCampaign, loadVisibleDeal } from '../support.js';
+import { assertAllowedByAccount } from './bidding-choices.js';
 
 /** PATCH /deals/{dealId}/campaigns/{campaignId} with If-Match (the campaign's version) → the new version. */
 export function makeHandler(deps: ApiDeps) {
@@ -22,6 +23,7 @@ export function makeHandler(deps: ApiDeps) {
         assertVersion(campaign, expectedVersion);
         const siblings = await allCampaigns(deps.repo, deal.id);
         const { next, changes } = amendCampaign(deal, siblings, campaign, body, context.change);
+        await assertAllowedByAccount(deps.biddingSettings, next, campaign);
         const audit = campaignAuditEntry(next, 'campaign.amended', context.change, changes);
         await deps.repo.saveCampaign(next, expectedVersion, audit);
         return { body: toCampaignResponse(next), etag: next.version };

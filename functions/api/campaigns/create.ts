@@ -4,6 +4,7 @@ import { createCampaign } from '../../../shared/domain/campaign/create.js';
 import { CreateCampaignRequest, toCampaignResponse } from '../../../shared/schemas/campaign.js';
 import { DealPathParams } from '../../../shared/schemas/params.js';
 import { createOnce, created } from '../create-once.js';
+import { assertAllowedByAccount } from './bidding-choices.js';
 import { productionDeps, type ApiDeps } from '../deps.js';
 import { httpHandler, type HttpResult } from '../http/handler.js';
 import { creationRequest } from '../http/idempotency.js';
@@ -33,6 +34,7 @@ export function makeHandler(deps: ApiDeps) {
           create: async () => {
             const existing = await allCampaigns(deps.repo, deal.id);
             const campaign = createCampaign(deal, existing, body, context.change, { campaignId: deps.newId() });
+            await assertAllowedByAccount(deps.biddingSettings, campaign);
             await deps.repo.createCampaign(campaign, campaignAuditEntry(campaign, 'campaign.created', context.change), creation);
             return campaignCreated(campaign);
           },

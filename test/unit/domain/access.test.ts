@@ -27,6 +27,9 @@ describe('who may act', () => {
     'deal.submit': ['deal_manager', 'admin'],
     'campaign.create': ['campaign_manager', 'deal_manager', 'admin'],
     'campaign.amend': ['campaign_manager', 'deal_manager', 'admin'],
+    'biddingSettings.read': ['deal_manager', 'campaign_manager', 'sales_manager', 'finance', 'legal', 'admin'],
+    // The platform operator only: no group of an account may grant itself seats or PMP deals.
+    'biddingSettings.replace': ['admin'],
   };
 
   const cases = ACCESS_ACTIONS.flatMap((action) => GROUPS.map((group) => [action, group] as const));
@@ -41,6 +44,14 @@ describe('who may act', () => {
     expect(error).toBeInstanceOf(ForbiddenError);
     expect((error as Error).message).toContain('deal_manager');
     expect((error as Error).message).toContain('deal.submit');
+  });
+
+  it('names admin once when only admin may act', () => {
+    // Act
+    const error = thrownBy(() => assertMayAct(as('deal_manager', 'campaign_manager'), 'biddingSettings.replace'));
+    // Assess
+    expect(error).toBeInstanceOf(ForbiddenError);
+    expect((error as Error).message).toBe('biddingSettings.replace requires one of the groups admin');
   });
 
   it('lets a token without any group do nothing, not even read', () => {

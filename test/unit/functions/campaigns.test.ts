@@ -7,6 +7,7 @@ import { makeHandler as makeList } from '../../../functions/api/campaigns/list.j
 import { makeHandler as makeAuditList } from '../../../functions/api/deals/audit-list.js';
 import { makeHandler as makeCancelDeal } from '../../../functions/api/deals/cancel.js';
 import { makeHandler as makeCreateDeal } from '../../../functions/api/deals/create.js';
+import { biddingSettingsAuditEntry, createBiddingSettings } from '../../../shared/domain/account/bidding-settings.js';
 import { ErrorResponse } from '../../../shared/schemas/errors.js';
 import { testDeps } from './support/deps.js';
 import { apiEvent, CAMPAIGN_MANAGER, type Caller, DEAL_MANAGER, FINANCE, OTHER_ACCOUNT_MANAGER } from './support/events.js';
@@ -208,9 +209,17 @@ describe('bidder fields through the API (creatives, pmpDealIds, seat)', () => {
       headers: { 'if-match': `"${version}"` },
     });
 
+  /** The account holds the seats and PMP deal these tests name (set as the platform operator would). */
+  async function allowBidderChoices(app: Awaited<ReturnType<typeof setup>>) {
+    const ctx = { actor: { userId: 'operator', groups: ['admin' as const], accountIds: [] }, correlationId: 'c', sourceIp: '127.0.0.1', userAgent: 'test', at: '2026-01-01T00:00:00.000Z' };
+    const settings = createBiddingSettings('acct-demo', { allowedSeats: ['seat-9', 'seat-2'], allowedPmpDealIds: ['pmp-1'] }, ctx);
+    await app.deps.biddingSettings.createBiddingSettings(settings, biddingSettingsAuditEntry(settings, 'biddingSettings.created', ctx));
+  }
+
   it('creates a campaign with creatives, PMP deal ids and seat: stored and returned', async () => {
     // Prepare
     const app = await setup();
+    await allowBidderChoices(app);
     const body = { ...display, creatives: [creative], pmpDealIds: ['pmp-1'], seat: 'seat-9' };
     // Act
     const created = await invoke(app.create, createEvent(app.dealId, body));
@@ -227,6 +236,7 @@ describe('bidder fields through the API (creatives, pmpDealIds, seat)', () => {
   it('amends creatives: new version and an audit change with old and new values', async () => {
     // Prepare
     const app = await setup();
+    await allowBidderChoices(app);
     const created = await invoke(app.create, createEvent(app.dealId, { ...display, creatives: [creative] }));
     const params = { dealId: app.dealId, campaignId: created.body.id as string };
     const replacement = [{ ...creative, adm: '<img src="https://cdn.brand.example/b.png">' }, { ...creative, id: 'cr-2' }];

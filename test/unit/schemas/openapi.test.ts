@@ -116,13 +116,26 @@ describe('OpenAPI document', () => {
       if (!spec.documented) continue;
       const op = doc.paths[spec.path][spec.method.toLowerCase()] as Json;
       const paramRefs = ((op.parameters ?? []) as Json[]).map((p) => p.$ref).filter(Boolean);
-      expect(paramRefs.includes('#/components/parameters/IfMatch'), key).toBe(spec.requiresIfMatch);
+      expect(paramRefs.includes('#/components/parameters/IfMatch'), key).toBe(spec.requiresIfMatch === true);
+      expect(paramRefs.includes('#/components/parameters/IfMatchToReplace'), key).toBe(spec.requiresIfMatch === 'to-replace');
       expect(paramRefs.includes('#/components/parameters/IdempotencyKey'), key).toBe(spec.acceptsIdempotencyKey);
       const success = op.responses[String(spec.success.status)] as Json;
       expect(Boolean(success.headers?.ETag), key).toBe(spec.success.etag);
       expect(Boolean(success.headers?.Location), key).toBe(Boolean(spec.success.location));
     }
     expect(API_OPERATIONS['POST /deals'].success.status).toBe(201);
+  });
+
+  it('documents the bidding-settings PUT: optional If-Match, 200 on replace and 201 with an ETag on create, admin only', () => {
+    // Prepare
+    const put = doc.paths['/accounts/{accountId}/bidding-settings'].put as Json;
+    // Assess
+    expect(doc.components.parameters.IfMatchToReplace.required).toBe(false);
+    expect(put.responses['201'].headers.ETag).toBeDefined();
+    expect(put.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/BiddingSettings' });
+    expect(put.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ReplaceBiddingSettingsRequest' });
+    expect(put['x-dealdesk-groups']).toEqual(['admin']);
+    expect(put.tags).toEqual(['accounts']);
   });
 
   it('documents error responses with the ErrorResponse schema, 412 with the current ETag', () => {

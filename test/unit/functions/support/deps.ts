@@ -1,6 +1,7 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ApiDeps } from '../../../../functions/api/deps.js';
+import { InMemoryBiddingSettingsRepository } from '../../../../shared/adapters/memory/memory-bidding-settings-repository.js';
 import { InMemoryDealRepository } from '../../../../shared/adapters/memory/memory-deal-repository.js';
 
 export const NOW = new Date('2026-11-22T04:12:00.000Z');
@@ -30,6 +31,7 @@ export function testDeps(overrides: Partial<ApiDeps> = {}): ApiDeps & { repo: In
   let ticks = 0;
   return {
     repo: new InMemoryDealRepository(),
+    biddingSettings: new InMemoryBiddingSettingsRepository(),
     clock: () => new Date(NOW.getTime() + ticks++),
     newId: () => `id-${String(++next).padStart(4, '0')}`,
     idempotencyStore: unreachableIdempotencyStore(),
