@@ -62,6 +62,7 @@ export function buildApp(options: BuildAppOptions = {}): DealDeskApp {
     dealsTable: data.dealsTable,
     historyTable: data.historyTable,
     idempotencyTable: data.idempotencyTable,
+    rateLimitTable: data.rateLimitTable,
   });
 
   const bidding = new BiddingStack(app, STACK_NAMES.bidding, {

@@ -165,9 +165,12 @@ interface SynthResult {
 /** Synthesizes the app with infra/build-app.ts (in-process), stacks in deployment order. */
 async function synthesize(outdir: string): Promise<SynthResult> {
   const { buildApp } = (await import('../infra/build-app.js')) as typeof import('../infra/build-app.js');
+  const { CLIENT_RATE_LIMIT_CONTEXT } = (await import('../infra/stacks/api-stack.js')) as typeof import('../infra/stacks/api-stack.js');
   const { INSECURE_LOCAL_HTTP_CONTEXT } = (await import('../infra/bidder-endpoint.js')) as typeof import('../infra/bidder-endpoint.js');
   // Read offline, never deployed: the bidder's load balancer needs no certificate here.
-  const { app } = buildApp({ outdir, context: { ...INSECURE_LOCAL_HTTP_CONTEXT } });
+  // The few dev tokens are shared by the seed, the integration tests running in parallel and the
+  // benchmarks, which send far more than one person would: locally each caller gets 100,000 per second.
+  const { app } = buildApp({ outdir, context: { ...INSECURE_LOCAL_HTTP_CONTEXT, [CLIENT_RATE_LIMIT_CONTEXT]: '100000/1' } });
   const assembly = app.synth();
   const artifacts: CloudFormationStackArtifact[] = assembly.stacks;
   // Topological order over stack dependencies (exporters before importers).

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CLIENT_RATE_LIMIT_BOUNDS } from '../../shared/domain/rate-limit.js';
 
 /**
  * Environment the API handlers read (docs/design.md, "Environment variables").
@@ -19,12 +20,24 @@ const routeKeys = z
   })
   .pipe(z.array(z.string().regex(/^[A-Z]+ \/\S*$/, 'each route key must look like "GET /deals/{dealId}"')));
 
+const wholeNumber = ({ min, max }: { min: number; max: number }) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
 const ENV_SCHEMA = z.object({
   DEALS_TABLE_NAME: nonEmpty,
   HISTORY_TABLE_NAME: nonEmpty,
   IDEMPOTENCY_TABLE_NAME: nonEmpty,
   /** JSON array of "METHOD /path" route keys, set by the API stack for the fallback handler. */
   API_ROUTES: routeKeys,
+  /** Per-client rate limit (every route behind the JWT authorizer), set by the API stack. */
+  RATE_LIMIT_TABLE_NAME: nonEmpty,
+  CLIENT_RATE_LIMIT_REQUESTS: wholeNumber(CLIENT_RATE_LIMIT_BOUNDS.requests),
+  CLIENT_RATE_LIMIT_WINDOW_SECONDS: wholeNumber(CLIENT_RATE_LIMIT_BOUNDS.windowSeconds),
 });
 
 export type ApiConfig = z.infer<typeof ENV_SCHEMA>;

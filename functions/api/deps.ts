@@ -8,6 +8,7 @@ import type { BiddingSettingsRepository } from '../../shared/ports/bidding-setti
 import type { DealRepository } from '../../shared/ports/deal-repository.js';
 import { loadConfig } from './config.js';
 import type { HttpDeps } from './http/handler.js';
+import { productionRateLimiter } from './http/production-rate-limiter.js';
 
 /** What the deal and campaign handlers need. Tests build their own (in-memory repository, fixed clock). */
 export interface ApiDeps extends HttpDeps {
@@ -25,7 +26,8 @@ let idempotencyClient: DynamoDBClient | undefined;
 /**
  * The deployed dependencies, built once per cold start (and shared by every handler module loaded in the
  * same process, e.g. by the local stack). Reads and validates the environment: DEALS_TABLE_NAME and
- * HISTORY_TABLE_NAME always, IDEMPOTENCY_TABLE_NAME for routes that honour Idempotency-Key.
+ * HISTORY_TABLE_NAME always, IDEMPOTENCY_TABLE_NAME for routes that honour Idempotency-Key, and the
+ * client rate limit's variables (http/production-rate-limiter.ts).
  */
 export function productionDeps(options: { idempotent: boolean }): ApiDeps {
   // One read naming every missing variable; IDEMPOTENCY_TABLE_NAME is read only for idempotent routes.
@@ -57,5 +59,6 @@ export function productionDeps(options: { idempotent: boolean }): ApiDeps {
     clock: () => new Date(),
     newId: () => randomUUID(),
     idempotencyStore,
+    rateLimiter: productionRateLimiter(),
   };
 }

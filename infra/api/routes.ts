@@ -5,8 +5,15 @@
  */
 
 import { GROUPS, type Group } from '../../shared/domain/actor.js';
+import {
+  type DynamoDbAction,
+  type RepositoryCalls,
+  type TableGrant,
+  repositoryGrants,
+} from '../../shared/adapters/dynamodb/iam-grants.js';
 
 export { GROUPS, type Group };
+export type { DynamoDbAction, TableGrant };
 
 export type HttpMethodName = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE' | 'ANY';
 
@@ -18,8 +25,15 @@ export const TABLE_ENV_VARS = {
 } as const;
 export type TableKey = keyof typeof TABLE_ENV_VARS;
 
-/** See infra/constructs/project-function.ts (`append`: PutItem + reads, never Update/Delete). */
-export type TableAccessName = 'read' | 'readWrite' | 'append';
+/**
+ * Every route behind the JWT authorizer is also bound to the client rate-limit table (the API stack
+ * does it, so no route can be left out) and given the per-client limit.
+ */
+export const RATE_LIMIT_TABLE_ENV_VAR = 'RATE_LIMIT_TABLE_NAME';
+export const CLIENT_RATE_LIMIT_ENV_VARS = {
+  requests: 'CLIENT_RATE_LIMIT_REQUESTS',
+  windowSeconds: 'CLIENT_RATE_LIMIT_WINDOW_SECONDS',
+} as const;
 
 export interface RouteDefinition {
   /** Construct id of the route's function (PascalCase, unique). */
@@ -36,16 +50,24 @@ export interface RouteDefinition {
    * `any`: any authenticated caller who belongs to at least one group. Empty for public routes.
    */
   readonly groups: readonly Group[] | 'any';
-  /** Tables the function is bound to, and how. */
-  readonly tables: Readonly<Partial<Record<TableKey, TableAccessName>>>;
+  /**
+   * Tables the function is bound to, with exactly the DynamoDB actions its handler's calls need
+   * (derive them from shared/adapters/dynamodb/iam-grants.ts, never by hand-picking a broad level).
+   */
+  readonly tables: Readonly<Partial<Record<TableKey, TableGrant>>>;
 }
 
-/** Every state change writes the entity (deals) and its version snapshot + audit entry (history). */
-const WRITE = { deals: 'readWrite', history: 'append' } as const;
-/** POSTs also accept Idempotency-Key (Powertools idempotency: get/put/update/delete records). */
-const POST_WRITE = { ...WRITE, idempotency: 'readWrite' } as const;
-/** Reads go through the repository, which is configured with both tables. */
-const READ = { deals: 'read', history: 'read' } as const;
+/**
+ * Powertools idempotency (DynamoDBPersistenceLayer) on its own table: PutItem takes the record,
+ * UpdateItem stores the response, DeleteItem releases the record of a failed request, and GetItem reads
+ * an existing record when the put's condition fails without returning it.
+ */
+const IDEMPOTENCY_RECORDS: TableGrant = { actions: ['DeleteItem', 'GetItem', 'PutItem', 'UpdateItem'] };
+
+/** The tables of a handler that makes these repository calls (and no other). */
+const calls = (made: RepositoryCalls) => repositoryGrants(made);
+/** The same for a POST that honours Idempotency-Key. */
+const idempotent = (made: RepositoryCalls) => ({ ...repositoryGrants(made), idempotency: IDEMPOTENCY_RECORDS });
 
 const DEAL_WRITERS = ['deal_manager'] as const;
 const CAMPAIGN_WRITERS = ['campaign_manager', 'deal_manager'] as const;
@@ -54,24 +76,24 @@ export const ROUTES: readonly RouteDefinition[] = [
   { id: 'Health', method: 'GET', path: '/health', entry: 'functions/api/health.ts', auth: 'none', groups: [], tables: {} },
   { id: 'OpenApi', method: 'GET', path: '/openapi.json', entry: 'functions/api/openapi.ts', auth: 'none', groups: [], tables: {} },
 
-  { id: 'DealsCreate', method: 'POST', path: '/deals', entry: 'functions/api/deals/create.ts', auth: 'jwt', groups: DEAL_WRITERS, tables: POST_WRITE },
-  { id: 'DealsList', method: 'GET', path: '/deals', entry: 'functions/api/deals/list.ts', auth: 'jwt', groups: 'any', tables: READ },
-  { id: 'DealsGet', method: 'GET', path: '/deals/{dealId}', entry: 'functions/api/deals/get.ts', auth: 'jwt', groups: 'any', tables: READ },
-  { id: 'DealsAmend', method: 'PATCH', path: '/deals/{dealId}', entry: 'functions/api/deals/amend.ts', auth: 'jwt', groups: DEAL_WRITERS, tables: WRITE },
-  { id: 'DealsCancel', method: 'POST', path: '/deals/{dealId}/cancel', entry: 'functions/api/deals/cancel.ts', auth: 'jwt', groups: DEAL_WRITERS, tables: POST_WRITE },
-  { id: 'DealsSubmit', method: 'POST', path: '/deals/{dealId}/submit', entry: 'functions/api/deals/submit.ts', auth: 'jwt', groups: DEAL_WRITERS, tables: POST_WRITE },
-  { id: 'DealVersionsList', method: 'GET', path: '/deals/{dealId}/versions', entry: 'functions/api/deals/versions-list.ts', auth: 'jwt', groups: 'any', tables: READ },
-  { id: 'DealVersionsGet', method: 'GET', path: '/deals/{dealId}/versions/{version}', entry: 'functions/api/deals/versions-get.ts', auth: 'jwt', groups: 'any', tables: READ },
-  { id: 'DealAuditList', method: 'GET', path: '/deals/{dealId}/audit', entry: 'functions/api/deals/audit-list.ts', auth: 'jwt', groups: 'any', tables: READ },
+  { id: 'DealsCreate', method: 'POST', path: '/deals', entry: 'functions/api/deals/create.ts', auth: 'jwt', groups: DEAL_WRITERS, tables: idempotent({ repo: ['findCreation', 'createDeal', 'getDealVersion'] }) },
+  { id: 'DealsList', method: 'GET', path: '/deals', entry: 'functions/api/deals/list.ts', auth: 'jwt', groups: 'any', tables: calls({ repo: ['listDeals'] }) },
+  { id: 'DealsGet', method: 'GET', path: '/deals/{dealId}', entry: 'functions/api/deals/get.ts', auth: 'jwt', groups: 'any', tables: calls({ repo: ['getDeal'] }) },
+  { id: 'DealsAmend', method: 'PATCH', path: '/deals/{dealId}', entry: 'functions/api/deals/amend.ts', auth: 'jwt', groups: DEAL_WRITERS, tables: calls({ repo: ['getDeal', 'listCampaigns', 'saveDeal'] }) },
+  { id: 'DealsCancel', method: 'POST', path: '/deals/{dealId}/cancel', entry: 'functions/api/deals/cancel.ts', auth: 'jwt', groups: DEAL_WRITERS, tables: idempotent({ repo: ['getDeal', 'saveDeal'] }) },
+  { id: 'DealsSubmit', method: 'POST', path: '/deals/{dealId}/submit', entry: 'functions/api/deals/submit.ts', auth: 'jwt', groups: DEAL_WRITERS, tables: idempotent({ repo: ['getDeal', 'saveDeal'] }) },
+  { id: 'DealVersionsList', method: 'GET', path: '/deals/{dealId}/versions', entry: 'functions/api/deals/versions-list.ts', auth: 'jwt', groups: 'any', tables: calls({ repo: ['getDeal', 'listDealVersions'] }) },
+  { id: 'DealVersionsGet', method: 'GET', path: '/deals/{dealId}/versions/{version}', entry: 'functions/api/deals/versions-get.ts', auth: 'jwt', groups: 'any', tables: calls({ repo: ['getDeal', 'getDealVersion'] }) },
+  { id: 'DealAuditList', method: 'GET', path: '/deals/{dealId}/audit', entry: 'functions/api/deals/audit-list.ts', auth: 'jwt', groups: 'any', tables: calls({ repo: ['getDeal', 'listAudit'] }) },
 
-  { id: 'CampaignsCreate', method: 'POST', path: '/deals/{dealId}/campaigns', entry: 'functions/api/campaigns/create.ts', auth: 'jwt', groups: CAMPAIGN_WRITERS, tables: POST_WRITE },
-  { id: 'CampaignsList', method: 'GET', path: '/deals/{dealId}/campaigns', entry: 'functions/api/campaigns/list.ts', auth: 'jwt', groups: 'any', tables: READ },
-  { id: 'CampaignsGet', method: 'GET', path: '/deals/{dealId}/campaigns/{campaignId}', entry: 'functions/api/campaigns/get.ts', auth: 'jwt', groups: 'any', tables: READ },
-  { id: 'CampaignsAmend', method: 'PATCH', path: '/deals/{dealId}/campaigns/{campaignId}', entry: 'functions/api/campaigns/amend.ts', auth: 'jwt', groups: CAMPAIGN_WRITERS, tables: WRITE },
+  { id: 'CampaignsCreate', method: 'POST', path: '/deals/{dealId}/campaigns', entry: 'functions/api/campaigns/create.ts', auth: 'jwt', groups: CAMPAIGN_WRITERS, tables: idempotent({ repo: ['getDeal', 'findCreation', 'listCampaigns', 'createCampaign', 'getCampaignVersion'], biddingSettings: ['getBiddingSettings'] }) },
+  { id: 'CampaignsList', method: 'GET', path: '/deals/{dealId}/campaigns', entry: 'functions/api/campaigns/list.ts', auth: 'jwt', groups: 'any', tables: calls({ repo: ['getDeal', 'listCampaigns'] }) },
+  { id: 'CampaignsGet', method: 'GET', path: '/deals/{dealId}/campaigns/{campaignId}', entry: 'functions/api/campaigns/get.ts', auth: 'jwt', groups: 'any', tables: calls({ repo: ['getDeal', 'getCampaign'] }) },
+  { id: 'CampaignsAmend', method: 'PATCH', path: '/deals/{dealId}/campaigns/{campaignId}', entry: 'functions/api/campaigns/amend.ts', auth: 'jwt', groups: CAMPAIGN_WRITERS, tables: calls({ repo: ['getDeal', 'getCampaign', 'listCampaigns', 'saveCampaign'], biddingSettings: ['getBiddingSettings'] }) },
 
   // An account's allowed buyer seats and PMP deal ids: its members read them, only admins write them.
-  { id: 'BiddingSettingsGet', method: 'GET', path: '/accounts/{accountId}/bidding-settings', entry: 'functions/api/accounts/bidding-settings-get.ts', auth: 'jwt', groups: 'any', tables: READ },
-  { id: 'BiddingSettingsPut', method: 'PUT', path: '/accounts/{accountId}/bidding-settings', entry: 'functions/api/accounts/bidding-settings-put.ts', auth: 'jwt', groups: ['admin'], tables: WRITE },
+  { id: 'BiddingSettingsGet', method: 'GET', path: '/accounts/{accountId}/bidding-settings', entry: 'functions/api/accounts/bidding-settings-get.ts', auth: 'jwt', groups: 'any', tables: calls({ biddingSettings: ['getBiddingSettings'] }) },
+  { id: 'BiddingSettingsPut', method: 'PUT', path: '/accounts/{accountId}/bidding-settings', entry: 'functions/api/accounts/bidding-settings-put.ts', auth: 'jwt', groups: ['admin'], tables: calls({ biddingSettings: ['getBiddingSettings', 'createBiddingSettings', 'saveBiddingSettings'] }) },
 
   // Catch-all: 404, or 405 with Allow when the path exists under another method (reads API_ROUTES).
   { id: 'Fallback', method: 'ANY', path: '/{proxy+}', entry: 'functions/api/fallback.ts', auth: 'none', groups: [], tables: {} },

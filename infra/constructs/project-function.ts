@@ -7,12 +7,14 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { type DynamoDbAction, type TableGrant, WRITE_ACTIONS } from '../../shared/adapters/dynamodb/iam-grants.js';
 
 /** The repository root: entries, the lock file and tsconfig.json are resolved against it. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
- * How a function may use a table.
+ * How a function may use a table: a named level, or exactly the actions it needs (a TableGrant from
+ * shared/adapters/dynamodb/iam-grants.ts; the API's routes use only those).
  * - `read`: GetItem, BatchGetItem, Query, Scan, ConditionCheckItem, DescribeTable.
  * - `readWrite`: `read` plus PutItem, UpdateItem, DeleteItem, BatchWriteItem.
  * - `append`: `read` minus Scan/BatchGetItem, plus PutItem only. For tables whose items are
@@ -20,6 +22,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
  *   DeleteItem or BatchWriteItem. A TransactWriteItems call needs PutItem on each item it puts.
  */
 export type TableAccess = 'read' | 'readWrite' | 'append';
+export type { DynamoDbAction, TableGrant };
 
 export const TABLE_ACCESS_ACTIONS: Readonly<Record<TableAccess, readonly string[]>> = {
   read: [
@@ -54,7 +57,7 @@ export const TABLE_ACCESS_ACTIONS: Readonly<Record<TableAccess, readonly string[
 export interface BindOptions {
   /** Environment variable that receives the table name, e.g. `DEALS_TABLE_NAME`. */
   readonly envVar: string;
-  readonly access: TableAccess;
+  readonly access: TableAccess | TableGrant;
 }
 
 export interface ProjectFunctionProps {
@@ -97,7 +100,7 @@ export class ProjectFunction extends NodejsFunction {
   /** Repository-relative entry, as given. */
   readonly entryPath: string;
   /** Table bindings made so far: env var → access. */
-  readonly bindings: Record<string, TableAccess> = {};
+  readonly bindings: Record<string, TableAccess | TableGrant> = {};
 
   constructor(scope: Construct, id: string, props: ProjectFunctionProps) {
     const root = props.projectRoot ?? REPO_ROOT;
@@ -166,26 +169,40 @@ export class ProjectFunction extends NodejsFunction {
 
   /**
    * Grants this function `access` to `table` and sets `envVar` to the table's name.
-   * Permissions name the table and each of its secondary indexes explicitly (no `index/*`).
+   * A named level covers the table and each of its secondary indexes, named explicitly (no `index/*`).
+   * A TableGrant puts its `actions` on the table only and its `indexActions` on the indexes only; a
+   * grant with no action at all sets the variable and adds no statement.
    */
   bind(table: dynamodb.ITable, options: BindOptions): this {
     const existing = this.bindings[options.envVar];
     if (existing !== undefined) {
-      throw new Error(`${this.node.path}: ${options.envVar} is already bound (${existing})`);
+      throw new Error(`${this.node.path}: ${options.envVar} is already bound (${JSON.stringify(existing)})`);
     }
     this.bindings[options.envVar] = options.access;
-    const actions = [...TABLE_ACCESS_ACTIONS[options.access]];
-    this.addToRolePolicy(
-      new iam.PolicyStatement({ actions, resources: tableResourceArns(table) }),
-    );
-    if (table.encryptionKey) {
-      if (options.access === 'read') table.encryptionKey.grantDecrypt(this);
-      else table.encryptionKey.grantEncryptDecrypt(this);
+    const arns = tableResourceArns(table);
+    const statements: { actions: readonly string[]; resources: string[] }[] =
+      typeof options.access === 'string'
+        ? [{ actions: TABLE_ACCESS_ACTIONS[options.access], resources: arns }]
+        : [
+            { actions: options.access.actions.map(withPrefix), resources: [table.tableArn] },
+            { actions: (options.access.indexActions ?? []).map(withPrefix), resources: arns.slice(1) },
+          ];
+    const granted = statements.filter((statement) => statement.actions.length > 0 && statement.resources.length > 0);
+    for (const statement of granted) {
+      this.addToRolePolicy(new iam.PolicyStatement({ actions: [...statement.actions], resources: statement.resources }));
+    }
+    const actions = granted.flatMap((statement) => statement.actions);
+    if (table.encryptionKey && actions.length > 0) {
+      const writes = actions.some((action) => (WRITE_ACTIONS as readonly string[]).includes(action.replace(/^dynamodb:/, '')));
+      if (writes) table.encryptionKey.grantEncryptDecrypt(this);
+      else table.encryptionKey.grantDecrypt(this);
     }
     this.addEnvironment(options.envVar, table.tableName);
     return this;
   }
 }
+
+const withPrefix = (action: DynamoDbAction): string => `dynamodb:${action}`;
 
 /** The table's ARN plus one ARN per secondary index, read from the table's CloudFormation shape. */
 export function tableResourceArns(table: dynamodb.ITable): string[] {

@@ -2,12 +2,14 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-
 import type { StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  type CfnStage,
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
   HttpStage,
   LogGroupLogDestination,
   PayloadFormatVersion,
+  type ThrottleSettings,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -16,9 +18,13 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { CLIENT_RATE_LIMITER_GRANT } from '../../shared/adapters/dynamodb/iam-grants.js';
+import { type ClientRateLimit, clientRateLimitProblems } from '../../shared/domain/rate-limit.js';
 import {
   API_ROUTES_ENV_VAR,
+  CLIENT_RATE_LIMIT_ENV_VARS,
   GROUPS,
+  RATE_LIMIT_TABLE_ENV_VAR,
   ROUTES,
   TABLE_ENV_VARS,
   concreteRouteKeys,
@@ -31,12 +37,51 @@ export interface ApiStackProps extends StackProps {
   readonly dealsTable: dynamodb.ITable;
   readonly historyTable: dynamodb.ITable;
   readonly idempotencyTable: dynamodb.ITable;
+  /** Per-client request counters (DataStack.rateLimitTable). */
+  readonly rateLimitTable: dynamodb.ITable;
   /** Route table; defaults to infra/api/routes.ts. */
   readonly routes?: readonly RouteDefinition[];
   /** Default-stage throttling. @default { rateLimit: 100, burstLimit: 200 } */
-  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly throttle?: ThrottleSettings;
+  /**
+   * Route-level throttling of each public route (no auth: health, openapi, the fallback), so anonymous
+   * traffic stays far below what signed-in callers get. @default PUBLIC_ROUTE_THROTTLE
+   */
+  readonly publicRouteThrottle?: ThrottleSettings;
+  /**
+   * Requests each signed-in caller (JWT `sub`) may make per window, across all routes.
+   * @default the `apiClientRateLimit` context value, else DEFAULT_CLIENT_RATE_LIMIT
+   */
+  readonly clientRateLimit?: ClientRateLimit;
   /** Where route entries are resolved (tests only). @default the repository root */
   readonly projectRoot?: string;
+}
+
+/** Each public route's own throttle: a liveness probe, a document and 404s need little. */
+export const PUBLIC_ROUTE_THROTTLE: Readonly<Required<ThrottleSettings>> = { rateLimit: 10, burstLimit: 20 };
+
+/**
+ * 20 requests per second for each caller: a fifth of the stage's default throttle, so no single
+ * account can take the API from the others, and far above what a person in the UI sends.
+ */
+export const DEFAULT_CLIENT_RATE_LIMIT: ClientRateLimit = { requests: 20, windowSeconds: 1 };
+
+/** CDK context key of the per-client limit, `<requests>/<windowSeconds>` (e.g. `-c apiClientRateLimit=20/1`). */
+export const CLIENT_RATE_LIMIT_CONTEXT = 'apiClientRateLimit';
+
+/** The per-client limit from context (`<requests>/<windowSeconds>`), or undefined when unset. Throws naming the key. */
+export function clientRateLimitFromContext(value: unknown): ClientRateLimit | undefined {
+  if (value === undefined) return undefined;
+  const match = typeof value === 'string' ? /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value) : null;
+  const limit = match ? { requests: Number(match[1]), windowSeconds: Number(match[2]) } : undefined;
+  const problems = limit ? clientRateLimitProblems(limit) : ['it must look like <requests>/<windowSeconds>'];
+  if (problems.length > 0) {
+    throw new Error(
+      `context ${CLIENT_RATE_LIMIT_CONTEXT}=${JSON.stringify(value)} is invalid: ${problems.join('; ')} ` +
+        `(e.g. npx cdk deploy -c ${CLIENT_RATE_LIMIT_CONTEXT}=20/1 for 20 requests per second and caller)`,
+    );
+  }
+  return limit;
 }
 
 const GROUP_DESCRIPTIONS: Record<Group, string> = {
@@ -82,6 +127,8 @@ export class ApiStack extends Stack {
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly accessLogGroup: logs.LogGroup;
+  /** What each signed-in caller may send per window (set on every authenticated function). */
+  readonly clientRateLimit: ClientRateLimit;
   /** One function per route, by route id. */
   readonly functions: Record<string, ProjectFunction> = {};
   readonly routes: readonly RouteDefinition[];
@@ -89,6 +136,10 @@ export class ApiStack extends Stack {
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     this.routes = props.routes ?? ROUTES;
+    this.clientRateLimit =
+      props.clientRateLimit ?? clientRateLimitFromContext(this.node.tryGetContext(CLIENT_RATE_LIMIT_CONTEXT)) ?? DEFAULT_CLIENT_RATE_LIMIT;
+    const limitProblems = clientRateLimitProblems(this.clientRateLimit);
+    if (limitProblems.length > 0) throw new Error(`${this.node.path}: clientRateLimit is invalid: ${limitProblems.join('; ')}`);
 
     // --- identity -------------------------------------------------------------------------------
     this.userPool = new cognito.UserPool(this, 'UserPool', {
@@ -184,6 +235,11 @@ export class ApiStack extends Stack {
       idempotency: props.idempotencyTable,
     };
     const apiRouteKeys = JSON.stringify(concreteRouteKeys(this.routes));
+    const clientRateLimitEnvironment = {
+      [CLIENT_RATE_LIMIT_ENV_VARS.requests]: String(this.clientRateLimit.requests),
+      [CLIENT_RATE_LIMIT_ENV_VARS.windowSeconds]: String(this.clientRateLimit.windowSeconds),
+    };
+    const publicRoutes = new Map<string, readonly HttpRoute[]>();
 
     for (const route of this.routes) {
       const fn = new ProjectFunction(this, route.id, {
@@ -191,11 +247,16 @@ export class ApiStack extends Stack {
         description: `${routeKey(route)} (${route.entry})`,
         serviceName: 'dealdesk-api',
         ...(props.projectRoot !== undefined ? { projectRoot: props.projectRoot } : {}),
-        environment: route.method === 'ANY' ? { [API_ROUTES_ENV_VAR]: apiRouteKeys } : {},
+        environment: {
+          ...(route.method === 'ANY' ? { [API_ROUTES_ENV_VAR]: apiRouteKeys } : {}),
+          ...(route.auth === 'jwt' ? clientRateLimitEnvironment : {}),
+        },
       });
       for (const [key, access] of Object.entries(route.tables) as [TableKey, NonNullable<RouteDefinition['tables'][TableKey]>][]) {
         fn.bind(tables[key], { envVar: TABLE_ENV_VARS[key], access });
       }
+      // Every signed-in caller is counted, whatever the route (functions/api/http/rate-limit.ts).
+      if (route.auth === 'jwt') fn.bind(props.rateLimitTable, { envVar: RATE_LIMIT_TABLE_ENV_VAR, access: CLIENT_RATE_LIMITER_GRANT });
       this.functions[route.id] = fn;
 
       const created: HttpRoute[] = this.api.addRoutes({
@@ -213,13 +274,35 @@ export class ApiStack extends Stack {
             reason: publicRouteReason(route),
           });
         }
+        publicRoutes.set(routeKey(route), created);
       }
     }
+    this.throttlePublicRoutes(publicRoutes, props.publicRouteThrottle ?? PUBLIC_ROUTE_THROTTLE);
 
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the API' });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
     new CfnOutput(this, 'JwtIssuer', { value: this.issuer, description: 'iss of accepted tokens' });
+  }
+
+  /**
+   * Stage route settings for the public routes: each gets its own low throttle instead of the stage
+   * default, so anonymous traffic cannot use up what signed-in callers need. Route settings name
+   * routes by key and API Gateway refuses keys of routes that do not exist yet, so the stage is
+   * created after them. A route's settings replace the defaults for it, detailed metrics included.
+   */
+  private throttlePublicRoutes(routes: ReadonlyMap<string, readonly HttpRoute[]>, throttle: ThrottleSettings): void {
+    // RouteSettings is a free-form map in the CloudFormation schema: CDK writes it as given.
+    const settings: Record<string, Record<string, unknown>> = {};
+    for (const [key, created] of routes) {
+      settings[key] = {
+        ThrottlingRateLimit: throttle.rateLimit,
+        ThrottlingBurstLimit: throttle.burstLimit,
+        DetailedMetricsEnabled: true,
+      };
+      for (const route of created) this.stage.node.addDependency(route);
+    }
+    (this.stage.node.defaultChild as CfnStage).routeSettings = settings;
   }
 }
 

@@ -16,9 +16,11 @@ import type { Construct } from 'constructs';
  *   idempotency  id (S)                     Powertools idempotency record; TTL expiration
  *   spend        pk (S) / sk (S)            CAMPAIGN#<campaignId> / DAY#<yyyy-mm-dd> (committed total)
  *                                           | EVENT#<eventId> (exactly-once marker; TTL expiresAt)
+ *   rateLimit    pk (S)                     WINDOW#<window start>#CLIENT#<sub>: requests counted in one
+ *                                           window (shared/adapters/dynamodb/client-rate-limiter.ts); TTL expiresAt
  *
  * Physical names are left to CloudFormation; handlers get them from DEALS_TABLE_NAME,
- * HISTORY_TABLE_NAME, IDEMPOTENCY_TABLE_NAME and SPEND_TABLE_NAME.
+ * HISTORY_TABLE_NAME, IDEMPOTENCY_TABLE_NAME, SPEND_TABLE_NAME and RATE_LIMIT_TABLE_NAME.
  */
 export const DEALS_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const DEALS_INDEXES = {
@@ -33,12 +35,14 @@ export const IDEMPOTENCY_TTL_ATTRIBUTE = 'expiration';
 export const SPEND_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 /** Set only on the per-event markers (shared/adapters/dynamodb/spend-ledger.ts); day totals never expire. */
 export const SPEND_TTL_ATTRIBUTE = 'expiresAt';
+export const RATE_LIMIT_KEY = 'pk';
+export const RATE_LIMIT_TTL_ATTRIBUTE = 'expiresAt';
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface DataStackProps extends StackProps {}
 
 /**
- * Stateful resources of dealdesk: the four DynamoDB tables.
+ * Stateful resources of dealdesk: the five DynamoDB tables.
  *
  * Encryption: AWS managed KMS key (`aws/dynamodb`, SSEType KMS). Data is encrypted at rest with a
  * KMS key whose use is logged in CloudTrail, with no key policy to maintain and no per-consumer key
@@ -57,6 +61,8 @@ export class DataStack extends Stack {
   readonly idempotencyTable: dynamodb.Table;
   /** Committed spend per campaign-day, reconciled from the bid event stream (exactly once per event). */
   readonly spendTable: dynamodb.Table;
+  /** Requests per API caller and fixed window, for the per-client rate limit. */
+  readonly rateLimitTable: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: DataStackProps = {}) {
     super(scope, id, props);
@@ -113,6 +119,15 @@ export class DataStack extends Stack {
       // Committed spend is what budgets are rebuilt from after a Redis loss: never lost with the stack.
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.rateLimitTable = new dynamodb.Table(this, 'RateLimit', {
+      ...common,
+      partitionKey: { name: RATE_LIMIT_KEY, type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: RATE_LIMIT_TTL_ATTRIBUTE,
+      // Counters of windows that are over within seconds: nothing worth keeping when the stack goes.
+      // (Point-in-time recovery stays on with the rest: it costs next to nothing at this size.)
+      removalPolicy: RemovalPolicy.DESTROY,
     });
   }
 

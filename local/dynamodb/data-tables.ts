@@ -12,12 +12,19 @@ export interface DataTableNames {
   history: string;
   idempotency: string;
   spend: string;
+  rateLimit: string;
 }
 
-/** Logical ids of the three tables of a DataStack (which are also their local physical names). */
+/** Logical ids of the tables of a DataStack (which are also their local physical names). */
 export function dataTableLogicalIds(stack: DataStack): DataTableNames {
   const id = (table: { node: { defaultChild?: unknown } }) => Stack.of(stack).getLogicalId(table.node.defaultChild as CfnResource);
-  return { deals: id(stack.dealsTable), history: id(stack.historyTable), idempotency: id(stack.idempotencyTable), spend: id(stack.spendTable) };
+  return {
+    deals: id(stack.dealsTable),
+    history: id(stack.historyTable),
+    idempotency: id(stack.idempotencyTable),
+    spend: id(stack.spendTable),
+    rateLimit: id(stack.rateLimitTable),
+  };
 }
 
 /** Synthesizes a DataStack on its own: its CloudFormation template and its tables' logical ids. */
@@ -32,5 +39,12 @@ export function synthDataStack(): { template: object; logicalIds: DataTableNames
 export async function createDataTables(client: DynamoDBClient): Promise<DataTableNames> {
   const { template, logicalIds } = synthDataStack();
   const names = await createTablesFromTemplate(client, template);
-  return { deals: names[logicalIds.deals]!, history: names[logicalIds.history]!, idempotency: names[logicalIds.idempotency]!, spend: names[logicalIds.spend]! };
+  const physical = (logicalId: string): string => names[logicalId]!;
+  return {
+    deals: physical(logicalIds.deals),
+    history: physical(logicalIds.history),
+    idempotency: physical(logicalIds.idempotency),
+    spend: physical(logicalIds.spend),
+    rateLimit: physical(logicalIds.rateLimit),
+  };
 }

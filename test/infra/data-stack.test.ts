@@ -40,6 +40,7 @@ describe('DataStack', () => {
   let history: TableInfo;
   let idempotency: TableInfo;
   let spend: TableInfo;
+  let rateLimit: TableInfo;
 
   beforeAll(() => {
     // Prepare
@@ -56,12 +57,25 @@ describe('DataStack', () => {
     history = byLogicalId('History');
     idempotency = byLogicalId('Idempotency');
     spend = byLogicalId('Spend');
+    rateLimit = byLogicalId('RateLimit');
   });
 
-  it('defines exactly four tables, named by CloudFormation', () => {
+  it('defines exactly five tables, named by CloudFormation', () => {
     // Assess
-    template.resourceCountIs('AWS::DynamoDB::Table', 4);
-    for (const t of [deals, history, idempotency, spend]) expect(t.props.TableName).toBeUndefined();
+    template.resourceCountIs('AWS::DynamoDB::Table', 5);
+    for (const t of [deals, history, idempotency, spend, rateLimit]) expect(t.props.TableName).toBeUndefined();
+  });
+
+  it('counts requests per client and window in a rate-limit table keyed by pk, expiring on expiresAt, without a stream', () => {
+    // Assess
+    expect(rateLimit.props.KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);
+    expect(rateLimit.props.AttributeDefinitions).toEqual([{ AttributeName: 'pk', AttributeType: 'S' }]);
+    expect(rateLimit.props.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(rateLimit.props.StreamSpecification).toBeUndefined();
+    expect(rateLimit.props.GlobalSecondaryIndexes).toBeUndefined();
+    // Counters of windows seconds long: nothing to keep when the stack goes.
+    expect(rateLimit.resource.DeletionPolicy).toBe('Delete');
+    expect(rateLimit.props.DeletionProtectionEnabled).toBeUndefined();
   });
 
   it('keys deals, history and spend by pk/sk strings and idempotency by id', () => {
@@ -86,7 +100,7 @@ describe('DataStack', () => {
 
   it('is on demand, AWS-managed KMS encrypted and point-in-time recoverable', () => {
     // Assess
-    for (const t of [deals, history, idempotency, spend]) {
+    for (const t of [deals, history, idempotency, spend, rateLimit]) {
       expect(t.props.BillingMode).toBe('PAY_PER_REQUEST');
       // SSEEnabled without SSEType/KMSMasterKeyId = KMS with the AWS managed key aws/dynamodb.
       expect(t.props.SSESpecification).toEqual({ SSEEnabled: true });

@@ -16,6 +16,7 @@ import {
   MalformedJsonError,
   MethodNotAllowedError,
   PayloadTooLargeError,
+  RateLimitedError,
   RouteNotFoundError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
@@ -71,10 +72,10 @@ export function mapError(err: unknown): MappedError {
     const { totalValue, allocated, available, required } = err;
     return mapped(409, err.code, err.message, { totalValue, allocated, available, required });
   }
-
   if (err instanceof ApprovedFieldsLockedError) {
     return mapped(409, err.code, err.message, { fields: err.fields, currentStatus: err.dealStatus });
   }
+
   // HTTP-layer errors (./errors.ts)
   if (err instanceof MalformedJsonError) return mapped(400, err.code, err.message);
   if (err instanceof UnsupportedMediaTypeError) return mapped(415, err.code, err.message);
@@ -85,6 +86,15 @@ export function mapError(err: unknown): MappedError {
   if (err instanceof RouteNotFoundError) return mapped(404, err.code, err.message);
   if (err instanceof MethodNotAllowedError) {
     return mapped(405, err.code, err.message, { allow: err.allow }, { Allow: err.allow.join(', ') });
+  }
+  if (err instanceof RateLimitedError) {
+    return mapped(
+      429,
+      err.code,
+      err.message,
+      { retryAfterSeconds: err.retryAfterSeconds, limit: err.limit.requests, windowSeconds: err.limit.windowSeconds },
+      { 'Retry-After': String(err.retryAfterSeconds) },
+    );
   }
 
   // Idempotency (Powertools): same key with a different request, or the first request still running.

@@ -61,3 +61,16 @@ export class RouteNotFoundError extends HttpLayerError {
     super(`no route for ${method} ${path}`);
   }
 }
+
+/** The caller made as many requests as its window allows. → 429 with Retry-After */
+export class RateLimitedError extends HttpLayerError {
+  readonly code = 'rate_limited';
+  constructor(
+    readonly retryAfterSeconds: number,
+    readonly limit: { readonly requests: number; readonly windowSeconds: number },
+  ) {
+    super(
+      `too many requests: each caller may make ${limit.requests} per ${limit.windowSeconds} s; retry after ${retryAfterSeconds} s`,
+    );
+  }
+}

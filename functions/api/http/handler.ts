@@ -11,9 +11,12 @@ import type { Actor, ChangeContext } from '../../../shared/domain/actor.js';
 import { ValidationError } from '../../../shared/domain/errors.js';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../../shared/schemas/headers.js';
 import { parseOrThrow } from '../../../shared/schemas/parse.js';
+import type { ClientRateLimiter } from '../../../shared/ports/client-rate-limiter.js';
 import { mapError } from './error-mapper.js';
+import { UnauthorizedError } from './errors.js';
 import { idempotency } from './idempotency.js';
 import { actorFromClaims, type JwtClaims } from './identity.js';
+import { clientRateLimit } from './rate-limit.js';
 import {
   assertJsonContentType,
   decodeBody,
@@ -37,6 +40,8 @@ export interface HttpDeps {
   clock: () => Date;
   /** Required for `idempotent` routes. */
   idempotencyStore?: BasePersistenceLayer | undefined;
+  /** Required for every route that is not public: each caller's requests per window. */
+  rateLimiter?: ClientRateLimiter | undefined;
   logger?: Logger | undefined;
   metrics?: Metrics | undefined;
 }
@@ -85,6 +90,8 @@ export interface HttpHandlerSpec<
 
 interface RequestState {
   correlationId: string;
+  /** deps.clock() read once per request (the rate limit's window and the audit entry's time agree). */
+  receivedAt?: Date;
   headers: Record<string, string>;
   actor?: Actor;
   body?: unknown;
@@ -99,10 +106,12 @@ interface RequestState {
  * Order (before: top → bottom; after/onError: bottom → top):
  *   1. Logger (clearState, correlation id)   2. Metrics (EMF, route dimension)
  *   3. http-response: correlation id, request/error counts, the one error mapper, JSON response headers
- *   4. authenticate: Actor from JWT claims (401), role gate (403)
- *   5. body: size (413), Content-Type (415), base64 decoding, JSON (400 malformed_json)
- *   6. validate: zod → ValidationError (400 with issues), Idempotency-Key shape
- *   7. idempotency (POSTs): replay, 422 key reused, 409 in progress; stores 2xx only
+ *   4. authenticate: Actor from JWT claims (401)
+ *   5. client-rate-limit: the caller's requests per window (429 with Retry-After; fails open)
+ *   6. authorize: role gate (403)
+ *   7. body: size (413), Content-Type (415), base64 decoding, JSON (400 malformed_json)
+ *   8. validate: zod → ValidationError (400 with issues), Idempotency-Key shape
+ *   9. idempotency (POSTs): replay, 422 key reused, 409 in progress; stores 2xx only
  */
 export function httpHandler<
   D extends HttpDeps,
@@ -123,11 +132,18 @@ export function httpHandler<
   if (spec.idempotent && !deps.idempotencyStore) {
     throw new Error(`route ${spec.name} is idempotent but no idempotency store was configured`);
   }
+  if (spec.access !== 'public' && !deps.rateLimiter) {
+    throw new Error(`route ${spec.name} needs a signed-in caller but no client rate limiter was configured`);
+  }
   const states = new WeakMap<ApiEvent, RequestState>();
   const stateOf = (event: ApiEvent): RequestState => {
     const state = states.get(event);
     if (!state) throw new Error('request state missing: the http-response middleware did not run');
     return state;
+  };
+  const receivedAt = (event: ApiEvent): Date => {
+    const state = stateOf(event);
+    return (state.receivedAt ??= deps.clock());
   };
 
   const core = async (event: ApiEvent, lambda: Context): Promise<ApiResponse> => {
@@ -140,7 +156,7 @@ export function httpHandler<
       userAgent: state.headers['user-agent'] ?? requestContext.http?.userAgent ?? 'unknown',
     };
     const change: ChangeContext | undefined =
-      authenticated && state.actor ? { actor: state.actor, ...info, at: deps.clock().toISOString() } : undefined;
+      authenticated && state.actor ? { actor: state.actor, ...info, at: receivedAt(event).toISOString() } : undefined;
     const result = await spec.handle({
       body: state.body,
       query: state.query,
@@ -199,6 +215,15 @@ export function httpHandler<
       const actor = actorFromClaims(request.event.requestContext.authorizer?.jwt?.claims as JwtClaims | undefined);
       stateOf(request.event).actor = actor;
       logger.appendKeys({ userId: actor.userId });
+    },
+  };
+
+  const authorize: MiddlewareObj<ApiEvent, ApiResponse> = {
+    name: 'authorize',
+    before: (request) => {
+      if (spec.access === 'public') return;
+      const actor = stateOf(request.event).actor;
+      if (!actor) throw new UnauthorizedError();
       assertMayAct(actor, spec.access);
     },
   };
@@ -233,9 +258,19 @@ export function httpHandler<
     .use(injectLambdaContext(logger, { clearState: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(httpResponse)
-    .use(authenticate)
-    .use(bodyParser)
-    .use(validate);
+    .use(authenticate);
+  if (spec.access !== 'public' && deps.rateLimiter) {
+    chain.use(
+      clientRateLimit({
+        limiter: deps.rateLimiter,
+        requestTime: receivedAt,
+        metrics,
+        logger,
+        callerOf: (event) => states.get(event)?.actor?.userId,
+      }),
+    );
+  }
+  chain.use(authorize).use(bodyParser).use(validate);
   if (spec.idempotent && deps.idempotencyStore) {
     chain.use(
       idempotency({

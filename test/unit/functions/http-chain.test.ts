@@ -1,11 +1,16 @@
 import './support/env.js';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { makeHandler as makeCreate } from '../../../functions/api/deals/create.js';
+import { makeHandler as makeList } from '../../../functions/api/deals/list.js';
+import { makeHandler as makeHealth } from '../../../functions/api/health.js';
 import { MAX_BODY_BYTES, httpHandler, type HttpDeps } from '../../../functions/api/http/handler.js';
+import { InMemoryClientRateLimiter } from '../../../shared/adapters/memory/memory-client-rate-limiter.js';
+import type { ClientRateLimiter } from '../../../shared/ports/client-rate-limiter.js';
 import { NOW, testDeps } from './support/deps.js';
-import { apiEvent, DEAL_MANAGER } from './support/events.js';
+import { apiEvent, DEAL_MANAGER, FINANCE } from './support/events.js';
 import { invoke } from './support/invoke.js';
 
 const validDeal = {
@@ -130,7 +135,7 @@ describe('identity from JWT claims', () => {
 
 describe('errors', () => {
   function failingHandler(error: unknown, logger = new Logger({ logLevel: 'SILENT' })) {
-    const deps: HttpDeps = { clock: () => NOW, logger };
+    const deps: HttpDeps = { clock: () => NOW, logger, rateLimiter: unlimited() };
     return httpHandler(
       {
         name: 'test.failing',
@@ -209,7 +214,7 @@ describe('query validation', () => {
         query: z.strictObject({ limit: z.coerce.number().int().default(25) }),
         handle: async ({ query }) => ({ body: query }),
       },
-      { clock: () => NOW },
+      { clock: () => NOW, rateLimiter: unlimited() },
     );
     // Act
     const ok = await invoke(handler, apiEvent({ routeKey: 'GET /x', caller: DEAL_MANAGER, query: { limit: '5' } }));
@@ -220,3 +225,107 @@ describe('query validation', () => {
     expect(bad.body.error.issues[0].path).toBe('sort');
   });
 });
+
+describe('client rate limit', () => {
+  const listEvent = (caller = DEAL_MANAGER, headers: Record<string, string> = {}) =>
+    apiEvent({ routeKey: 'GET /deals', caller, query: { accountId: 'acct-demo' }, headers });
+  const createEvent = (body: unknown, caller = DEAL_MANAGER) => apiEvent({ routeKey: 'POST /deals', caller, body });
+
+  function limitedDeps(limiter: ClientRateLimiter) {
+    const metrics = new Metrics({ namespace: 'dealdesk-unit', serviceName: 'unit' });
+    const logger = new Logger({ logLevel: 'SILENT' });
+    return { deps: testDeps({ rateLimiter: limiter, metrics, logger }), metric: vi.spyOn(metrics, 'addMetric'), warn: vi.spyOn(logger, 'warn') };
+  }
+
+  it('answers 429 rate_limited with Retry-After once one caller used up its window, while another caller still passes', async () => {
+    // Prepare: 3 requests per minute; the clock is 04:12:00.00x, so the window ends in 60 s.
+    const { deps, metric } = limitedDeps(new InMemoryClientRateLimiter({ requests: 3, windowSeconds: 60 }));
+    const handler = makeList(deps);
+    // Act
+    const within = [];
+    for (let i = 0; i < 3; i++) within.push(await invoke(handler, listEvent()));
+    const over = await invoke(handler, listEvent(DEAL_MANAGER, { 'x-correlation-id': 'trace-429' }));
+    const someoneElse = await invoke(handler, listEvent({ ...DEAL_MANAGER, sub: 'user-dm-2' }));
+    // Assess
+    expect(within.map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(over.status).toBe(429);
+    expect(over.headers['retry-after']).toBe('60');
+    expect(over.headers['x-correlation-id']).toBe('trace-429');
+    expect(over.body).toEqual({
+      error: {
+        code: 'rate_limited',
+        message: 'too many requests: each caller may make 3 per 60 s; retry after 60 s',
+        retryAfterSeconds: 60,
+        limit: 3,
+        windowSeconds: 60,
+      },
+    });
+    expect(someoneElse.status).toBe(200);
+    expect(metric.mock.calls.filter(([name]) => name === 'RateLimited')).toHaveLength(1);
+  });
+
+  it('counts every route of the caller against one limit', async () => {
+    // Prepare
+    const limiter = new InMemoryClientRateLimiter({ requests: 2, windowSeconds: 60 });
+    const { deps } = limitedDeps(limiter);
+    const deal = { accountId: 'acct-demo', name: 'Counted', type: 'standard', totalValue: { amountMinor: 1, currency: 'USD' }, startDate: '2026-01-01', endDate: '2026-02-01' };
+    // Act
+    const created = await invoke(makeCreate(deps), createEvent(deal));
+    const listed = await invoke(makeList(deps), listEvent());
+    const refused = await invoke(makeCreate(deps), createEvent(deal));
+    // Assess
+    expect([created.status, listed.status, refused.status]).toEqual([201, 200, 429]);
+    expect((await deps.repo.listDeals({ accountId: 'acct-demo', limit: 10 })).items).toHaveLength(1);
+  });
+
+  it('limits right after authentication: no token is 401 and not counted; forbidden and malformed requests count', async () => {
+    // Prepare
+    const limiter = new InMemoryClientRateLimiter({ requests: 2, windowSeconds: 60 });
+    const { deps } = limitedDeps(limiter);
+    const create = makeCreate(deps);
+    const deal = { accountId: 'acct-demo', name: 'Never', type: 'standard', totalValue: { amountMinor: 1, currency: 'USD' }, startDate: '2026-01-01', endDate: '2026-02-01' };
+    // Act
+    const anonymous = await invoke(create, apiEvent({ routeKey: 'POST /deals', body: deal }));
+    const forbidden = await invoke(create, createEvent(deal, FINANCE));
+    const malformed = [await invoke(create, createEvent('{"name":')), await invoke(create, createEvent('{"name":'))];
+    const limited = await invoke(create, createEvent(deal));
+    // Assess
+    expect([anonymous.status, forbidden.status, ...malformed.map((a) => a.status), limited.status]).toEqual([401, 403, 400, 400, 429]);
+    expect(limiter.countAt(FINANCE.sub, NOW)).toBe(1);
+    expect(limiter.countAt(DEAL_MANAGER.sub, NOW)).toBe(2);
+    expect((await deps.repo.listDeals({ accountId: 'acct-demo', limit: 10 })).items).toEqual([]);
+  });
+
+  it('admits the request when the limiter fails (fail-open), logging it and counting RateLimiterUnavailable', async () => {
+    // Prepare
+    const outage = new Error('ProvisionedThroughputExceededException');
+    const broken: ClientRateLimiter = { limit: { requests: 1, windowSeconds: 1 }, admit: async () => Promise.reject(outage) };
+    const { deps, metric, warn } = limitedDeps(broken);
+    // Act
+    const answer = await invoke(makeList(deps), listEvent());
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(metric).toHaveBeenCalledWith('RateLimiterUnavailable', 'Count', 1);
+    expect(warn).toHaveBeenCalledWith('client rate limiter unavailable; request admitted', { error: outage });
+  });
+
+  it('never consults the limiter on public routes', async () => {
+    // Prepare
+    const admit = vi.fn();
+    const handler = makeHealth({ clock: () => NOW, rateLimiter: { limit: { requests: 1, windowSeconds: 1 }, admit } });
+    // Act
+    const answer = await invoke(handler, apiEvent({ routeKey: 'GET /health' }));
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(admit).not.toHaveBeenCalled();
+  });
+
+  it('refuses to build a signed-in route without a limiter', () => {
+    expect(() => makeList({ ...testDeps(), rateLimiter: undefined })).toThrow(/deals.list needs a signed-in caller but no client rate limiter/);
+  });
+});
+
+/** A limiter that never refuses (these tests are about other parts of the chain). */
+function unlimited(): ClientRateLimiter {
+  return new InMemoryClientRateLimiter({ requests: 100_000, windowSeconds: 1 });
+}

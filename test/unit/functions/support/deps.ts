@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ApiDeps } from '../../../../functions/api/deps.js';
 import { InMemoryBiddingSettingsRepository } from '../../../../shared/adapters/memory/memory-bidding-settings-repository.js';
 import { InMemoryDealRepository } from '../../../../shared/adapters/memory/memory-deal-repository.js';
+import { InMemoryClientRateLimiter } from '../../../../shared/adapters/memory/memory-client-rate-limiter.js';
 
 export const NOW = new Date('2026-11-22T04:12:00.000Z');
 
@@ -35,6 +36,8 @@ export function testDeps(overrides: Partial<ApiDeps> = {}): ApiDeps & { repo: In
     clock: () => new Date(NOW.getTime() + ticks++),
     newId: () => `id-${String(++next).padStart(4, '0')}`,
     idempotencyStore: unreachableIdempotencyStore(),
+    // High enough never to refuse these tests' requests; the limit itself is tested in rate-limit.test.ts.
+    rateLimiter: new InMemoryClientRateLimiter({ requests: 100_000, windowSeconds: 1 }),
     ...overrides,
   } as ApiDeps & { repo: InMemoryDealRepository };
 }
