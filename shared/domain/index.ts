@@ -19,3 +19,5 @@ export * from './campaign/rules.js';
 export * from './campaign/create.js';
 export * from './campaign/amend.js';
 export * from './campaign/transitions.js';
+export * from './campaign/bidder-lock.js';
+export * from './account/bidding-settings.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { seedDemoData } from '../../../local/seed.js';
+import { SEED_ACTOR_ID } from '../../../local/bidding/seed.js';
+import { DEMO_BIDDING_SETTINGS, seedDemoData } from '../../../local/seed.js';
 import { useLocalStack } from '../../support/local-stack.js';
 
 const stack = useLocalStack();
@@ -25,5 +26,14 @@ describe('demo seed (through the HTTP API)', () => {
       expect(audit.body.items).toHaveLength(1 + d.campaignIds.length + (d.version - 1));
     }
     expect(first.deals.reduce((n, d) => n + d.campaignIds.length, 0)).toBeGreaterThanOrEqual(3);
+  });
+
+  it("sets the demo account's bidding settings as the system actor, before the campaign that needs them", async () => {
+    // Act
+    await seedDemoData(stack.d);
+    const settings = await stack.api('GET', `/accounts/${stack.d.accountId}/bidding-settings`, { token: stack.d.tokens.campaign_manager });
+    // Assess
+    expect(settings.status).toBe(200);
+    expect(settings.body).toMatchObject({ ...DEMO_BIDDING_SETTINGS, createdBy: SEED_ACTOR_ID, updatedBy: SEED_ACTOR_ID });
   });
 });
