@@ -62,7 +62,7 @@ export const PUBLIC_ROUTE_THROTTLE: Readonly<Required<ThrottleSettings>> = { rat
 
 /**
  * 20 requests per second for each caller: a fifth of the stage's default throttle, so no single
- * account can take the API from the others, and far above what a person in the UI sends.
+ * caller can take the API from the others, and far above what a person in the UI sends.
  */
 export const DEFAULT_CLIENT_RATE_LIMIT: ClientRateLimit = { requests: 20, windowSeconds: 1 };
 
