@@ -171,7 +171,7 @@ export class NoticeHandler {
     if (!this.o.demand.forward(kind, { dspId: terms.dspId, url: terms.dspUrl }, values)) this.o.metrics.count('NoticeForwardRefused');
   }
 
-  private event<T extends NoticeEvent['type']>(notice: Notice, terms: Terms, type: T, eventId: string): NoticeEvent {
+  private event(notice: Notice, terms: Terms, type: NoticeEvent['type'], eventId: string): NoticeEvent {
     const at = new Date(this.clock()).toISOString();
     const event = {
       schemaVersion: EVENT_SCHEMA_VERSION,
