@@ -1,5 +1,5 @@
 /**
- * Events the bidder streams to Kinesis (flow 4 of ARCHITECTURE.md): one `auction` event per bid
+ * Events the bidder streams to Kinesis (the bid path of docs/architecture.md): one `auction` event per bid
  * request it answered (bid or no bid), and one notice event per win / billing / loss notice it received.
  * Consumers: spend reconciliation (functions/spend/reconcile.ts reads `notice.bill`), billing and audit.
  *
