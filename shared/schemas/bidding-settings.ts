@@ -7,7 +7,7 @@ import {
 } from '../domain/account/bidding-settings.js';
 import { PmpDealId, Seat, boundedArray } from './campaign.js';
 import { EntityId, Timestamp, Version } from './common.js';
-import type { Assignable, Expect } from './helpers.js';
+import { wireFields, type Assignable, type Expect } from './helpers.js';
 
 /** Names each repeated id at its later index, like the domain rule. */
 function distinct(schema: z.ZodArray<z.ZodString>) {
@@ -49,7 +49,7 @@ export const BiddingSettingsResponse = z
 export type BiddingSettingsResponse = z.infer<typeof BiddingSettingsResponse>;
 
 export function toBiddingSettingsResponse(settings: AccountBiddingSettings): BiddingSettingsResponse {
-  return BiddingSettingsResponse.parse(settings);
+  return wireFields(BiddingSettingsResponse, settings);
 }
 
 export type ReplaceBiddingSettingsRequestFitsDomain = Expect<Assignable<ReplaceBiddingSettingsRequest, BiddingSettingsTerms>>;

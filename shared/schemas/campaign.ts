@@ -33,7 +33,7 @@ import {
   SPEC_MIME_TYPES_MAX,
 } from '../domain/campaign/rules.js';
 import { EntityId, IsoDate, MoneySchema, Name, Timestamp, Version, listResponse, moneyBoundDescription } from './common.js';
-import { atLeastOneField, type Assignable, type Expect } from './helpers.js';
+import { atLeastOneField, wireFields, type Assignable, type Expect } from './helpers.js';
 
 export const CampaignTypeSchema = z.enum(CAMPAIGN_TYPES).meta({ id: 'CampaignType' });
 export const CampaignStatusSchema = z.enum(CAMPAIGN_STATUSES).meta({
@@ -190,7 +190,7 @@ export type CampaignResponse = z.infer<typeof CampaignResponse>;
 export const CampaignListResponse = listResponse(CampaignResponse, 'CampaignList', "A page of a deal's campaigns");
 
 export function toCampaignResponse(campaign: Campaign): CampaignResponse {
-  return CampaignResponse.parse(campaign);
+  return wireFields(CampaignResponse, campaign);
 }
 
 export type CreateCampaignRequestFitsDomain = Expect<Assignable<CreateCampaignRequest, CreateCampaignInput>>;

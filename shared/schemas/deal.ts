@@ -3,7 +3,7 @@ import type { CreateDealInput } from '../domain/deal/create.js';
 import type { DealPatch } from '../domain/deal/amend.js';
 import { DEAL_STATUSES, DEAL_TYPES, type Deal } from '../domain/deal/deal.js';
 import { Cursor, EntityId, IsoDate, Limit, MoneySchema, Name, Timestamp, Version, listResponse, moneyBoundDescription } from './common.js';
-import { atLeastOneField, type Assignable, type Expect } from './helpers.js';
+import { atLeastOneField, wireFields, type Assignable, type Expect } from './helpers.js';
 
 export const DealTypeSchema = z.enum(DEAL_TYPES).meta({ id: 'DealType', description: 'Kind of deal' });
 export const DealStatusSchema = z.enum(DEAL_STATUSES).meta({ id: 'DealStatus', description: 'Lifecycle status of a deal' });
@@ -70,9 +70,9 @@ export const ListDealsQuery = z
   .meta({ description: 'Query of GET /deals' });
 export type ListDealsQuery = z.infer<typeof ListDealsQuery>;
 
-/** Projects a stored deal onto the wire shape (drops anything that is not part of the contract). */
+/** Projects a stored deal onto the wire shape (drops anything that is not part of the contract; see wireFields). */
 export function toDealResponse(deal: Deal): DealResponse {
-  return DealResponse.parse(deal);
+  return wireFields(DealResponse, deal);
 }
 
 // Compile-time guarantees that what the schemas accept is what the domain expects.

@@ -16,3 +16,17 @@ export function atLeastOneField<T extends z.ZodObject>(schema: T) {
     })
     .meta({ minProperties: 1 });
 }
+
+/**
+ * The wire form of a stored entity: the response schema's top-level fields, taken as stored (anything
+ * else, such as storage keys, is dropped). Deliberately not validated: an entity that was valid when it
+ * was written must stay readable after a request bound tightens, and a read that re-checked today's
+ * input rules would answer 500 for it. The compile-time `Expect<Assignable<Entity, Response>>` beside
+ * each schema keeps the shapes in step.
+ */
+export function wireFields<T extends z.ZodObject>(schema: T, entity: object): z.output<T> {
+  const stored = entity as Record<string, unknown>;
+  const wire: Record<string, unknown> = {};
+  for (const field of Object.keys(schema.shape)) if (stored[field] !== undefined) wire[field] = stored[field];
+  return wire as z.output<T>;
+}

@@ -8,6 +8,7 @@ import { makeHandler as makeAuditList } from '../../../functions/api/deals/audit
 import { makeHandler as makeCancelDeal } from '../../../functions/api/deals/cancel.js';
 import { makeHandler as makeCreateDeal } from '../../../functions/api/deals/create.js';
 import { biddingSettingsAuditEntry, createBiddingSettings } from '../../../shared/domain/account/bidding-settings.js';
+import { campaignAuditEntry } from '../../../shared/domain/audit-entry.js';
 import { ErrorResponse } from '../../../shared/schemas/errors.js';
 import { testDeps } from './support/deps.js';
 import { apiEvent, CAMPAIGN_MANAGER, type Caller, DEAL_MANAGER, FINANCE, OTHER_ACCOUNT_MANAGER } from './support/events.js';
@@ -181,6 +182,27 @@ describe('GET and PATCH /deals/{dealId}/campaigns/{campaignId}', () => {
     expect(stale.body.error.currentVersion).toBe(2);
     expect(stale.headers.etag).toBe('"2"');
     expect(unknown.status).toBe(404);
+  });
+});
+
+describe('reading campaigns stored before a bound tightened', () => {
+  it('serves a stored campaign whose lists exceed today\'s request bounds (200, unchanged), instead of failing the read', async () => {
+    // Prepare: a campaign written when audience segments were unbounded (150, over today's 100).
+    const app = await setup();
+    const created = await invoke(app.create, createEvent(app.dealId, campaign));
+    const stored = (await app.deps.repo.getCampaign(app.dealId, created.body.id as string))!;
+    const segments = Array.from({ length: 150 }, (_, i) => `segment-${i}`);
+    const older = { ...stored, targeting: { ...stored.targeting, audienceSegments: segments }, version: 2 };
+    const change = { actor: { userId: 'migration', groups: ['admin' as const], accountIds: [] }, correlationId: 'c', sourceIp: '127.0.0.1', userAgent: 'test', at: new Date().toISOString() };
+    await app.deps.repo.saveCampaign(older, 1, campaignAuditEntry(older, 'campaign.amended', change));
+    // Act
+    const got = await invoke(app.get, apiEvent({ routeKey: 'GET /deals/{dealId}/campaigns/{campaignId}', pathParameters: { dealId: app.dealId, campaignId: stored.id }, caller: FINANCE }));
+    const listed = await invoke(app.list, apiEvent({ routeKey: 'GET /deals/{dealId}/campaigns', pathParameters: { dealId: app.dealId }, caller: FINANCE }));
+    // Assess
+    expect(got.status).toBe(200);
+    expect(got.body.targeting.audienceSegments).toHaveLength(150);
+    expect(got.body).not.toHaveProperty('pk');
+    expect(listed.status).toBe(200);
   });
 });
 
