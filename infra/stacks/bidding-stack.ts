@@ -20,6 +20,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { SPEND_CONSUMER_GRANT } from '../../shared/adapters/dynamodb/iam-grants.js';
 import { CAMPAIGN_DAY_OPENING_ATTRIBUTES } from '../../shared/adapters/dynamodb/spend-ledger.js';
 import {
   BIDDER_CONTEXT,
@@ -97,7 +98,7 @@ export interface BiddingStackProps extends StackProps {
   readonly dealsTable: dynamodb.Table;
   /**
    * Committed spend per campaign and day, written by the reconciliation consumer. Optional until
-   * DataStack has it; when given, the consumer gets readWrite and SPEND_TABLE_NAME.
+   * DataStack has it; when given, the consumer gets SPEND_CONSUMER_GRANT on it and SPEND_TABLE_NAME.
    */
   readonly spendTable: dynamodb.Table;
   /**
@@ -665,7 +666,8 @@ export class BiddingStack extends Stack {
       projectRoot: root,
       environment: { BID_EVENTS_STREAM: this.bidEvents.streamName },
     });
-    fn.bind(spendTable, { envVar: 'SPEND_TABLE_NAME', access: 'readWrite' });
+    // Exactly the consumer's calls: marker puts, the day total and watermark updates, the replay check.
+    fn.bind(spendTable, { envVar: 'SPEND_TABLE_NAME', access: SPEND_CONSUMER_GRANT });
     fn.addEventSource(
       new KinesisEventSource(this.bidEvents, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,

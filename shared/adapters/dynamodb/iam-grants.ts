@@ -76,6 +76,14 @@ export const BIDDING_SETTINGS_REPOSITORY_GRANTS: { readonly [Method in keyof Bid
   listAccountAudit: { history: { actions: ['Query'] } },
 };
 
+/**
+ * The spend-reconciliation consumer's calls of DynamoSpendLedger (spend-ledger.ts) on the spend table:
+ * `recordSpend` is one TransactWriteItems per campaign-day chunk (a Put per event marker, an Update of
+ * the day's total) and, when markers already exist, a consistent BatchGetItem to tell replays apart;
+ * `recordWatermark` is a conditional UpdateItem. Nothing is read whole, scanned or deleted.
+ */
+export const SPEND_CONSUMER_GRANT: TableGrant = { actions: ['BatchGetItem', 'PutItem', 'UpdateItem'] };
+
 /** The client rate limiter (client-rate-limiter.ts): one conditional UpdateItem per request. */
 export const CLIENT_RATE_LIMITER_GRANT: TableGrant = { actions: ['UpdateItem'] };
 

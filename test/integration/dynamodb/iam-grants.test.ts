@@ -10,10 +10,12 @@ import { localClientConfig } from '../../../local/dynamodb/launch.js';
 import { DynamoBiddingSettingsRepository } from '../../../shared/adapters/dynamodb/bidding-settings-repository.js';
 import { DynamoClientRateLimiter } from '../../../shared/adapters/dynamodb/client-rate-limiter.js';
 import { DynamoDealRepository } from '../../../shared/adapters/dynamodb/deal-repository.js';
+import { DynamoSpendLedger } from '../../../shared/adapters/dynamodb/spend-ledger.js';
 import {
   BIDDING_SETTINGS_REPOSITORY_GRANTS,
   CLIENT_RATE_LIMITER_GRANT,
   DEAL_REPOSITORY_GRANTS,
+  SPEND_CONSUMER_GRANT,
   type TableGrant,
 } from '../../../shared/adapters/dynamodb/iam-grants.js';
 import { DEAL_BUDGET_SK, dealPk } from '../../../shared/adapters/dynamodb/keys.js';
@@ -34,7 +36,7 @@ import { aCampaign, aDeal, amended, amendedCampaign, anAudit } from './deal-repo
  * derives each function's policy from that file.
  */
 
-type TableKey = 'deals' | 'history' | 'idempotency' | 'rateLimit';
+type TableKey = 'deals' | 'history' | 'idempotency' | 'rateLimit' | 'spend';
 type Observed = Partial<Record<TableKey, TableGrant>>;
 
 const ddb = useDynamoDbLocal();
@@ -334,6 +336,23 @@ describe('the other DynamoDB users of the API', () => {
     );
     // Assess
     expect(observed).toEqual({ rateLimit: { actions: [...CLIENT_RATE_LIMITER_GRANT.actions] } });
+  });
+});
+
+describe('the spend consumer on DynamoDB sends exactly SPEND_CONSUMER_GRANT', () => {
+  it('recordSpend (new events, then replays) and recordWatermark', async () => {
+    // Prepare
+    const ledger = new DynamoSpendLedger({ client: recorder.doc, tableName: ddb.tables.spend });
+    const campaignId = `camp-${randomUUID()}`;
+    const entries = [1, 2, 3].map((i) => ({ eventId: `bill:${campaignId}-${i}`, campaignId, day: '2026-12-04', amountNanos: 1_000 * i }));
+    // Act
+    const observed = merged(
+      await recorder.capture(() => ledger.recordSpend(entries)),
+      await recorder.capture(() => ledger.recordSpend(entries)),
+      await recorder.capture(() => ledger.recordWatermark(`stream/shardId-${randomUUID()}`, Date.now())),
+    );
+    // Assess
+    expect(observed).toEqual({ spend: { actions: [...SPEND_CONSUMER_GRANT.actions].sort() } });
   });
 });
 
