@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   version_conflict: 412,
   precondition_required: 428,
+  rate_limited: 429,
   idempotency_key_reused: 422,
   idempotency_in_progress: 409,
   illegal_transition: 409,

@@ -28,6 +28,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   415: 'Body is not application/json',
   422: 'idempotency_key_reused with a different body',
   428: 'If-Match is required',
+  429: 'rate_limited: this caller made as many requests as its window allows; retry after Retry-After seconds',
   500: 'Internal error (generic message)',
 };
 
@@ -88,6 +89,7 @@ export function buildOpenApiDocument(
         ETag: { description: 'Entity version, e.g. "3"; send it back as If-Match', schema: { type: 'string' } },
         Location: { description: 'URL path of the created entity', schema: { type: 'string' } },
         Allow: { description: 'Methods the path supports', schema: { type: 'string' } },
+        RetryAfter: { description: 'Seconds until the caller may send again', schema: { type: 'integer', minimum: 1 } },
       },
     },
   };
@@ -207,9 +209,17 @@ function renderOperation(op: ApiOperation, paramSchemas: Rendered['paramSchemas'
       content: { 'application/json': { schema: ref(schemaId(op.success.schema)) } },
     };
   }
-  for (const status of op.errors) {
+  // Every signed-in route counts its caller's requests (functions/api/http/rate-limit.ts).
+  const errors = op.auth === 'jwt' && !op.errors.includes(429) ? [...op.errors, 429] : op.errors;
+  for (const status of errors) {
     const headers =
-      status === 412 ? { ETag: { $ref: '#/components/headers/ETag' } } : status === 405 ? { Allow: { $ref: '#/components/headers/Allow' } } : undefined;
+      status === 412
+        ? { ETag: { $ref: '#/components/headers/ETag' } }
+        : status === 405
+          ? { Allow: { $ref: '#/components/headers/Allow' } }
+          : status === 429
+            ? { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } }
+            : undefined;
     responses[String(status)] = {
       description: ERROR_DESCRIPTIONS[status] ?? errorCodesFor(status).join(', '),
       ...(headers ? { headers } : {}),

@@ -147,6 +147,20 @@ describe('OpenAPI document', () => {
     expect(amend.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/AmendDealRequest' });
   });
 
+  it('documents 429 rate_limited with Retry-After on every signed-in operation, and on no public one', () => {
+    for (const [path, item] of Object.entries(doc.paths as Json)) {
+      for (const [method, operation] of Object.entries(item as Json)) {
+        if (!METHODS.includes(method)) continue;
+        const op = operation as Json;
+        const signedIn = (op.security as unknown[]).length > 0;
+        expect(op.responses['429'] !== undefined, `${method} ${path}`).toBe(signedIn);
+        if (signedIn) expect(op.responses['429'].headers['Retry-After']).toEqual({ $ref: '#/components/headers/RetryAfter' });
+      }
+    }
+    const errorCodes = (resolvePointer(doc, '#/components/schemas/ErrorResponse') as Json).properties.error.properties.code.enum as string[];
+    expect(errorCodes).toContain('rate_limited');
+  });
+
   it('takes title, version and server from options', () => {
     const custom = buildOpenApiDocument(undefined, { title: 'T', version: '9', serverUrl: 'https://api.example' }) as Json;
     expect(custom.info).toMatchObject({ title: 'T', version: '9' });
