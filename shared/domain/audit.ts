@@ -25,13 +25,9 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-/** One immutable record per state change. Created once, never updated or deleted. */
-export interface AuditEntry {
+/** Who changed what, where and when: what every audit record carries, whatever it audits. */
+export interface AuditRecord {
   id: string;
-  dealId: string;
-  entityType: 'deal' | 'campaign';
-  entityId: string;
-  action: AuditAction;
   /** The entity version this change produced. */
   version: number;
   actor: { userId: string; groups: string[] };
@@ -40,6 +36,14 @@ export interface AuditEntry {
   userAgent: string;
   at: string;
   changes: FieldChange[];
+}
+
+/** One immutable record per state change of a deal or campaign. Created once, never updated or deleted. */
+export interface AuditEntry extends AuditRecord {
+  dealId: string;
+  entityType: 'deal' | 'campaign';
+  entityId: string;
+  action: AuditAction;
 }
 
 export type { ChangeContext };

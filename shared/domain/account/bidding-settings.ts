@@ -1,5 +1,5 @@
 import type { ChangeContext } from '../actor.js';
-import type { FieldChange } from '../audit.js';
+import type { AuditRecord, FieldChange } from '../audit.js';
 import { PMP_DEAL_ID_PATTERN, SEAT_PATTERN } from '../campaign/rules.js';
 import type { Campaign } from '../campaign/campaign.js';
 import { creationChanges, deepEqual, diffFields } from '../changes.js';
@@ -110,19 +110,10 @@ export const ACCOUNT_AUDIT_ACTIONS = ['biddingSettings.created', 'biddingSetting
 export type AccountAuditAction = (typeof ACCOUNT_AUDIT_ACTIONS)[number];
 
 /** One immutable record per change of an account-level entity. Created once, never updated or deleted. */
-export interface AccountAuditEntry {
-  id: string;
+export interface AccountAuditEntry extends AuditRecord {
   accountId: string;
   entityType: 'biddingSettings';
   action: AccountAuditAction;
-  /** The settings version this change produced. */
-  version: number;
-  actor: { userId: string; groups: string[] };
-  correlationId: string;
-  sourceIp: string;
-  userAgent: string;
-  at: string;
-  changes: FieldChange[];
 }
 
 /** Audit entry for a settings version; `changes` defaults to "every list set" for biddingSettings.created. */
