@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { BufferedEventPublisher } from '../../../shared/adapters/kinesis/buffered-publisher.js';
 import { decodeBase64Event, type BidderEvent } from '../../../shared/events/index.js';
-import { ensureStream, readStream } from '../../../local/kinesis/launch.js';
+import { ensureStream, localKinesisClient, readStream } from '../../../local/kinesis/launch.js';
 import { useKinesalite } from '../../support/kinesalite.js';
 import { auctionEvent, billEvent, noBidEvent } from '../../unit/events/fixtures.js';
 
@@ -85,9 +85,15 @@ describe('BufferedEventPublisher → kinesalite', () => {
   });
 
   it('counts records for a stream that does not exist as failed after bounded retries, and never throws', async () => {
-    const publisher = new BufferedEventPublisher({ client: kinesis.client, streamName: 'no-such-stream', maxAttempts: 2, backoffBaseMs: 1 });
+    // Prepare: the SDK itself makes one attempt per call, so the publisher's attempts are the only
+    // retries counted, and a call that stalls on a loaded machine ends at the request timeout.
+    const client = localKinesisClient(kinesis.endpoint, { maxAttempts: 1 });
+    const publisher = new BufferedEventPublisher({ client, streamName: 'no-such-stream', maxAttempts: 2, backoffBaseMs: 1 });
+    // Act
     publisher.publish(auctionEvent());
-    await publisher.close({ deadlineMs: 10_000 });
+    await publisher.close({ deadlineMs: 30_000 });
+    client.destroy();
+    // Assess
     expect(publisher.stats()).toMatchObject({ sent: 0, failed: 1, retried: 1 });
   });
 });
