@@ -136,6 +136,9 @@ export class BufferedEventPublisher implements EventSink {
   private queue: Pending[] = [];
   private head = 0;
   private retries: Pending[] = [];
+  /** The pump for the earliest retry not due yet (at most one armed), and when it is due. */
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryTimerDue = 0;
   private inFlightRecords = 0;
   private inFlightCalls = 0;
   private closed = false;
@@ -282,7 +285,26 @@ export class BufferedEventPublisher implements EventSink {
       if (batch.length === 0) break;
       void this.send(batch);
     }
+    this.armRetryTimer();
     this.notifyIfIdle();
+  }
+
+  /**
+   * Makes sure a retry that is not due yet gets a pump when it is. A timer can fire before Date.now()
+   * reaches the due time (libuv measures it from the loop's cached clock), and a retry left waiting
+   * with no timer would sit until the next publish, or for ever while draining.
+   */
+  private armRetryTimer(): void {
+    if (this.retries.length === 0) return;
+    const due = this.retries.reduce((earliest, record) => Math.min(earliest, record.readyAt), Number.POSITIVE_INFINITY);
+    if (this.retryTimer && this.retryTimerDue <= due) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimerDue = due;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.pump();
+    }, Math.max(1, Math.ceil(due - this.now())));
+    this.retryTimer.unref();
   }
 
   private takeBatch(): Pending[] {
@@ -385,7 +407,6 @@ export class BufferedEventPublisher implements EventSink {
     }
     const now = this.now();
     let gaveUp = 0;
-    let earliest = Number.POSITIVE_INFINITY;
     for (const record of records) {
       record.attempts += 1;
       if (record.attempts >= this.maxAttempts) {
@@ -394,7 +415,6 @@ export class BufferedEventPublisher implements EventSink {
       }
       const cap = Math.min(this.backoffMaxMs, this.backoffBaseMs * 2 ** (record.attempts - 1));
       record.readyAt = now + cap / 2 + this.random() * (cap / 2);
-      earliest = Math.min(earliest, record.readyAt);
       this.retries.push(record);
       this.counters.retried += 1;
     }
@@ -402,7 +422,7 @@ export class BufferedEventPublisher implements EventSink {
       this.counters.failed += gaveUp;
       this.report(new Error(`gave up on ${gaveUp} record(s) after ${this.maxAttempts} attempts`), records.length, gaveUp);
     }
-    if (Number.isFinite(earliest)) setTimeout(() => this.pump(), Math.max(0, earliest - now)).unref();
+    this.armRetryTimer();
   }
 
   private settled(): void {

@@ -152,6 +152,27 @@ describe('BufferedEventPublisher', () => {
     expect(p.stats()).toMatchObject({ sent: 7, retried: 7, failed: 0 });
   });
 
+  it('close() sends a retry whose timer fired before the clock reached its due time (a stale loop clock), instead of stalling', async () => {
+    // Prepare: when the failed call is handled, the clock reads 50 ms ahead of the timers (libuv measures
+    // a timer from the loop's cached time, which lags Date.now() on a busy loop), so the retry's first
+    // timer fires while the retry is not due yet.
+    let ahead = 0;
+    const client = new FakeKinesis();
+    client.throwOnCall = (i) => (i === 0 ? ((ahead = 50), Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })) : undefined);
+    const p = publisher(client, {
+      now: () => {
+        const reading = Date.now() + ahead;
+        ahead = 0;
+        return reading;
+      },
+    });
+    // Act (close: no periodic flush left to pump the retry by chance)
+    p.publish(auctionEvent());
+    await p.close({ deadlineMs: 2_000 });
+    // Assess
+    expect(p.stats()).toMatchObject({ sent: 1, retried: 1, failed: 0, dropped: 0 });
+  });
+
   it('counts an event that cannot be encoded as failed without affecting the rest', async () => {
     // Prepare
     const client = new FakeKinesis();
