@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import { CfnOutput, Duration, IgnoreMode, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
@@ -10,18 +9,14 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import type * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
-import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { SPEND_CONSUMER_GRANT } from '../../shared/adapters/dynamodb/iam-grants.js';
-import { CAMPAIGN_DAY_OPENING_ATTRIBUTES } from '../../shared/adapters/dynamodb/spend-ledger.js';
 import {
   BIDDER_CONTEXT,
   BidderEndpointError,
@@ -30,75 +25,23 @@ import {
   type BidderEndpoint,
   type BidderHttpsEndpoint,
 } from '../bidder-endpoint.js';
-import { ProjectFunction, REPO_ROOT, tableResourceArns } from '../constructs/project-function.js';
-import { REDIS_PORT, REDIS_REPLICAS_TO_ACK, REDIS_MEMORY_ALARM_PERCENT, addBudgetStore } from './bidding-redis.js';
+import { REPO_ROOT, type ProjectFunction } from '../constructs/project-function.js';
+import { BIDDER_DOCKERFILE, BIDDER_ENV, BIDDER_IMAGE_EXCLUDE, BIDDER_PORT, BIDDER_SECRET_ENV, addBidderSecrets, addBidderTaskRole } from './bidder-task.js';
+import { BIDDER_METRICS, addBiddingAlarms } from './bidding-alarms.js';
+import { REDIS_PORT, REDIS_REPLICAS_TO_ACK, addBudgetStore } from './bidding-redis.js';
+import { addSpendReconciliation } from './spend-reconciliation.js';
 
-/** Port the bidder listens on (container and target group). */
-export const BIDDER_PORT = 8080;
+export { BIDDER_DOCKERFILE, BIDDER_ENV, BIDDER_IMAGE_EXCLUDE, BIDDER_PORT, BIDDER_SECRET_ENV, NOTICE_SIGNING_FIRST_KEY_ID } from './bidder-task.js';
 export { REDIS_PORT, REDIS_REPLICAS_TO_ACK } from './bidding-redis.js';
-/** EMF namespace and `Service` dimension the bidder's metrics carry (bidder/metrics.ts). */
-export const BIDDER_METRICS = { namespace: 'DealDesk/Bidder', service: 'bidder' } as const;
-/** Dockerfile of the bidder, relative to the build context (the repository root). */
-export const BIDDER_DOCKERFILE = 'bidder/Dockerfile';
-/** Entry of the spend-reconciliation consumer. */
-export const SPEND_RECONCILE_ENTRY = 'functions/spend/reconcile.ts';
-/** Runbook the alarms link to (anchors per alarm). */
-export const BIDDING_RUNBOOK = 'docs/runbooks/bidding.md';
-
-/**
- * What the image build may read, kept in step with /.dockerignore (CDK reads that file too and adds
- * these patterns after it). Everything else (node_modules, cdk.out, .tools, .dealdesk, .git, test,
- * bench, docs, local, infra, functions) never reaches the asset staging directory, so a synth copies
- * a few hundred KB instead of the whole checkout.
- */
-export const BIDDER_IMAGE_EXCLUDE: readonly string[] = [
-  '*',
-  '!package.json',
-  '!package-lock.json',
-  '!tsconfig.json',
-  '!bidder/',
-  '!shared/',
-  '**/node_modules',
-  '**/*.test.ts',
-];
-
-/** Names of the environment variables the bidder container gets (plain values). */
-export const BIDDER_ENV = {
-  port: 'PORT',
-  dealsTable: 'DEALS_TABLE_NAME',
-  /** Committed spend per campaign-day: budgets are re-initialised from it after a Redis loss. */
-  spendTable: 'SPEND_TABLE_NAME',
-  bidEventsStream: 'BID_EVENTS_STREAM',
-  redisHost: 'REDIS_HOST',
-  redisPort: 'REDIS_PORT',
-  redisTls: 'REDIS_TLS',
-  /** Replicas each budget commit waits for (WAIT) before it counts as billed. */
-  redisReplicasToAck: 'REDIS_REPLICAS_TO_ACK',
-  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
-  serviceName: 'POWERTOOLS_SERVICE_NAME',
-  logLevel: 'LOG_LEVEL',
-  exchangeKeysSecretArn: 'EXCHANGE_KEYS_SECRET_ARN',
-  noticeBaseUrl: 'NOTICE_BASE_URL',
-} as const;
-
-/** Names of the variables injected from Secrets Manager / SSM at task start (never in the template). */
-export const BIDDER_SECRET_ENV = {
-  redisAuth: 'REDIS_AUTH',
-  exchangeKeys: 'EXCHANGE_KEYS',
-  /** HMAC key ring for notice URLs, the same on every task, so a bill is chargeable wherever it lands. */
-  noticeSigningKey: 'NOTICE_SIGNING_KEY',
-  dsps: 'DEALDESK_DSPS',
-} as const;
-
-/** Id of the key the generated NoticeSigningKey secret starts with (rotation adds k2, k3, ...). */
-export const NOTICE_SIGNING_FIRST_KEY_ID = 'k1';
+export { BIDDER_METRICS, BIDDING_RUNBOOK } from './bidding-alarms.js';
+export { SPEND_RECONCILE_ENTRY } from './spend-reconciliation.js';
 
 export interface BiddingStackProps extends StackProps {
   /** Line items: campaigns of approved/active deals are read from it (never written). */
   readonly dealsTable: dynamodb.Table;
   /**
    * Committed spend per campaign and day, written by the reconciliation consumer. Optional until
-   * DataStack has it; when given, the consumer gets SPEND_CONSUMER_GRANT on it and SPEND_TABLE_NAME.
+   * DataStack has it; when given, the consumer gets exactly its calls' actions on it (SPEND_CONSUMER_GRANT) and SPEND_TABLE_NAME.
    */
   readonly spendTable: dynamodb.Table;
   /**
@@ -133,7 +76,7 @@ export interface BiddingStackProps extends StackProps {
 }
 
 /**
- * The bid path (ARCHITECTURE.md flows 4 and 5): the OpenRTB bidder on Fargate (arm64) behind an
+ * The bid path (docs/architecture.md, bid path and budget): the OpenRTB bidder on Fargate (arm64) behind an
  * Application Load Balancer, its budget-lease store (ElastiCache Redis), the bid-events stream
  * (Kinesis) and the spend-reconciliation consumer, with least-privilege roles and the alarms that
  * watch them. docs/bidding-infra.md explains the choices.
@@ -207,52 +150,11 @@ export class BiddingStack extends Stack {
     });
 
     // --- secrets and config ------------------------------------------------------------------------
-    this.redisAuthSecret = new secretsmanager.Secret(this, 'RedisAuthToken', {
-      description: 'dealdesk bidder: Redis AUTH token of the budget-lease store',
-      // ElastiCache AUTH tokens: 16-128 printable characters without @, " or /.
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
-    });
-    Validations.of(this.redisAuthSecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'The Redis AUTH token is not rotated automatically yet: rotating it needs a rotation Lambda inside the VPC that calls ModifyReplicationGroup with AuthTokenUpdateStrategy ROTATE then SET, and bidders that accept both tokens meanwhile. Access is already limited to the bidder security group and TLS. Tracked in docs/bidding-infra.md.',
-    });
-    this.exchangeKeysSecret = new secretsmanager.Secret(this, 'ExchangeKeys', {
-      description: 'dealdesk bidder: per-exchange API keys, JSON object {"<exchangeId>": "<key>"}',
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({}),
-        generateStringKey: 'example-exchange',
-        passwordLength: 40,
-        excludePunctuation: true,
-      },
-    });
-    Validations.of(this.exchangeKeysSecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'Exchange keys are agreed with each exchange and changed together with it (the exchange must send the new key), so a scheduled rotation Lambda cannot rotate them on its own; ops update the JSON by hand and bidders re-read it.',
-    });
-    // A key ring (bidder/notice-signing.ts): {"current":"k1","k1":"<48 generated>"}. Key ids sit at
-    // the top level because CloudFormation generates exactly one top-level field (generateStringKey).
-    // Changing generateSecretString regenerates the value on the next deploy: never edit it on a
-    // live stack, rotate with the runbook instead.
-    this.noticeSigningSecret = new secretsmanager.Secret(this, 'NoticeSigningKey', {
-      description: 'dealdesk bidder: HMAC key ring {"current":"<keyId>","<keyId>":"<key>",...} that signs win/bill/loss notice URLs (shared by every task)',
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({ current: NOTICE_SIGNING_FIRST_KEY_ID }),
-        generateStringKey: NOTICE_SIGNING_FIRST_KEY_ID,
-        passwordLength: 48,
-        excludePunctuation: true,
-      },
-    });
-    Validations.of(this.noticeSigningSecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'The notice-signing key is rotated by hand in three steps, each a secret update plus an ECS redeploy (add a key so every task accepts it, make it current, drop the old key once no notice signed with it can arrive; docs/runbooks/bidding.md). A rotation Lambda flips the value at once, so tasks started before and after would refuse each other\'s notices.',
-    });
-    this.dspsParameter = new ssm.StringParameter(this, 'Dsps', {
-      description: 'dealdesk bidder: external DSP list (JSON, shared/bidding/dsp/config.ts); [] = none',
-      stringValue: '[]',
-    });
+    const secrets = addBidderSecrets(this);
+    this.redisAuthSecret = secrets.redisAuth;
+    this.exchangeKeysSecret = secrets.exchangeKeys;
+    this.noticeSigningSecret = secrets.noticeSigning;
+    this.dspsParameter = secrets.dsps;
 
     // --- Redis (budget leases, frequency caps) ------------------------------------------------------
     const budgetStore = addBudgetStore(this, {
@@ -271,45 +173,7 @@ export class BiddingStack extends Stack {
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
     });
 
-    this.taskRole = new iam.Role(this, 'TaskRole', {
-      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'dealdesk bidder task: read line items, put bid events, read its secrets',
-    });
-    // Line items: reads only, on the table and each of its indexes (no writes, no index/*).
-    this.taskRole.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
-        resources: tableResourceArns(props.dealsTable),
-      }),
-    );
-    // ListShards: heartbeats go to every open shard, and a budget rebuild waits for each shard's watermark.
-    this.taskRole.addToPolicy(
-      new iam.PolicyStatement({ actions: ['kinesis:PutRecords', 'kinesis:ListShards'], resources: [this.bidEvents.streamArn] }),
-    );
-    // Spend ledger (DynamoSpendLedger): reads spend totals and the consumer watermarks to open and
-    // rebuild campaign-day budgets ...
-    this.taskRole.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
-        resources: tableResourceArns(props.spendTable),
-      }),
-    );
-    // ... and writes only the opening of a campaign-day (openCampaignDay): UpdateItem limited to those
-    // attributes, so a bidder can never change recorded spend or a watermark.
-    this.taskRole.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:UpdateItem'],
-        resources: [props.spendTable.tableArn],
-        conditions: {
-          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...CAMPAIGN_DAY_OPENING_ATTRIBUTES] },
-          StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
-        },
-      }),
-    );
-    // Re-read at run time (exchange keys change without a deploy); injected at start as well.
-    this.exchangeKeysSecret.grantRead(this.taskRole);
-    this.redisAuthSecret.grantRead(this.taskRole);
-    this.noticeSigningSecret.grantRead(this.taskRole);
+    this.taskRole = addBidderTaskRole(this, { dealsTable: props.dealsTable, spendTable: props.spendTable, bidEvents: this.bidEvents, secrets });
 
     const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu: 1024,
@@ -494,149 +358,22 @@ export class BiddingStack extends Stack {
     });
 
     // --- spend reconciliation (Kinesis consumer) ---------------------------------------------------
-    this.reconcileDlq = new sqs.Queue(this, 'ReconcileDlq', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.reconcileDlq).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself a dead-letter queue: the on-failure destination of the Kinesis event source mapping of the spend-reconciliation consumer (records that exhausted their retries). cdk-nag only recognizes SQS redrive policies as DLQ usage.',
-    });
-
-    this.reconcile = this.addSpendReconciliation(root, props.spendTable);
+    const reconciliation = addSpendReconciliation(this, { bidEvents: this.bidEvents, spendTable: props.spendTable, projectRoot: root });
+    this.reconcileDlq = reconciliation.dlq;
+    this.reconcile = reconciliation.consumer;
     // A consumer must know an event type before bidders publish it (else poison records): on a deploy
     // that adds one, the function is updated before the service rolls out new tasks.
     this.service.service.node.addDependency(this.reconcile);
 
     // --- alarms, next to what they watch ------------------------------------------------------------
-    const bidderMetric = (metricName: string, statistic: string) =>
-      new cloudwatch.Metric({
-        namespace: BIDDER_METRICS.namespace,
-        metricName,
-        dimensionsMap: { Service: BIDDER_METRICS.service },
-        statistic,
-        period: Duration.minutes(1),
-      });
-    const alarm = (
-      name: string,
-      anchor: string,
-      what: string,
-      metric: cloudwatch.IMetric,
-      threshold: number,
-      evaluationPeriods: number,
-      datapointsToAlarm: number,
-    ) => {
-      this.alarms[name] = new cloudwatch.Alarm(this, `${name}Alarm`, {
-        metric,
-        threshold,
-        evaluationPeriods,
-        datapointsToAlarm,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `${what} Runbook: ${BIDDING_RUNBOOK}#${anchor}`,
-      });
-    };
-    const budgetMs = props.bidLatencyP99BudgetMs ?? 80;
-    alarm(
-      'BidLatencyP99',
-      'bidlatency',
-      `Bid latency p99 above ${budgetMs} ms (the tmax budget) for 3 of 5 minutes: answers risk arriving after tmax.`,
-      bidderMetric('BidLatency', 'p99'),
-      budgetMs,
-      5,
-      3,
-    );
-    alarm(
-      'Http5xx',
-      'http5xx',
-      'The bidder answered 5xx (it must answer 200/204/4xx) in 2 of 3 minutes.',
-      bidderMetric('Http5xx', 'Sum'),
-      5,
-      3,
-      2,
-    );
-    alarm(
-      'AlbTarget5xx',
-      'http5xx',
-      'The load balancer saw 5xx from bidder tasks (HTTPCode_Target_5XX_Count) in 2 of 3 minutes.',
-      alb.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(1) }),
-      5,
-      3,
-      2,
-    );
-    alarm(
-      'AlbElb5xx',
-      'http5xx',
-      'The load balancer itself answered 5xx (no healthy bidder task, or tasks refusing connections) in 2 of 3 minutes.',
-      alb.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: Duration.minutes(1) }),
-      5,
-      3,
-      2,
-    );
-    alarm(
-      'DspBreakerOpen',
-      'dspbreakeropen',
-      'A DSP circuit breaker has been open for 5 minutes in a row: that DSP gets no traffic.',
-      bidderMetric('DspBreakerOpen', 'Sum'),
-      0,
-      5,
-      5,
-    );
-    alarm(
-      'Overspend',
-      'overspend',
-      'A budget reservation was refused for overspend: spend must never exceed budget. Page immediately.',
-      bidderMetric('Overspend', 'Sum'),
-      0,
-      1,
-      1,
-    );
-    alarm(
-      'EventBufferDrops',
-      'eventbufferdrops',
-      'The bidder dropped bid events (Kinesis buffer full or records failed for good): billing and spend reconciliation miss them.',
-      bidderMetric('EventBufferDrops', 'Sum'),
-      0,
-      1,
-      1,
-    );
-    alarm(
-      'ForgedNotices',
-      'forgednotices',
-      'Notices with a missing or wrong signature reached the bidder in 2 of 5 minutes: a misconfigured exchange, tasks with different signing keys, or someone probing the notice endpoints.',
-      bidderMetric('ForgedNotices', 'Sum'),
-      0,
-      5,
-      2,
-    );
-    alarm(
-      'BudgetRebuildWaiting',
-      'budgetrebuildwaiting',
-      'After a Redis loss, campaign-day budgets have waited 5 minutes for the spend consumer to catch up (internal line items stay off until it does).',
-      bidderMetric('RebuildWaitingForLedger', 'Sum'),
-      0,
-      5,
-      5,
-    );
-    alarm(
-      'RedisMemory',
-      'redismemory',
-      `Redis memory above ${REDIS_MEMORY_ALARM_PERCENT} % of maxmemory (DatabaseMemoryUsagePercentage, fullest node) for 5 minutes: at 100 % Redis refuses writes (noeviction), budget and frequency-cap state cannot change and internal line items stop bidding.`,
-      budgetStore.memoryUsagePercent,
-      REDIS_MEMORY_ALARM_PERCENT,
-      5,
-      5,
-    );
-    alarm(
-      'ReconcileDlqDepth',
-      'reconciledlq',
-      'Bid-event records failed spend reconciliation after their retries and wait in the DLQ: spend in DynamoDB lags.',
-      this.reconcileDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-      0,
-      1,
-      1,
+    Object.assign(
+      this.alarms,
+      addBiddingAlarms(this, {
+        loadBalancer: alb,
+        redisMemoryUsagePercent: budgetStore.memoryUsagePercent,
+        reconcileDlq: this.reconcileDlq,
+        bidLatencyP99BudgetMs: props.bidLatencyP99BudgetMs ?? 80,
+      }),
     );
 
     // --- outputs -----------------------------------------------------------------------------------
@@ -654,37 +391,5 @@ export class BiddingStack extends Stack {
       );
     }
     return checked;
-  }
-
-  /** The spend-reconciliation consumer of the bid-events stream. */
-  private addSpendReconciliation(root: string, spendTable: dynamodb.Table): ProjectFunction {
-    const fn = new ProjectFunction(this, 'SpendReconcile', {
-      entry: SPEND_RECONCILE_ENTRY,
-      description: `Spend reconciliation: bid events (Kinesis) to spend per campaign-day (${SPEND_RECONCILE_ENTRY})`,
-      serviceName: 'dealdesk-spend',
-      timeout: Duration.seconds(60),
-      projectRoot: root,
-      environment: { BID_EVENTS_STREAM: this.bidEvents.streamName },
-    });
-    // Exactly the consumer's calls: marker puts, the day total and watermark updates, the replay check.
-    fn.bind(spendTable, { envVar: 'SPEND_TABLE_NAME', access: SPEND_CONSUMER_GRANT });
-    fn.addEventSource(
-      new KinesisEventSource(this.bidEvents, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: 500,
-        maxBatchingWindow: Duration.seconds(1),
-        // One advertiser's events stay in order (partition key = advertiser) and one poison record
-        // never blocks the shard: failures are reported per record, failing batches are split,
-        // retries are bounded, and what is left goes to the DLQ (record metadata, not the payload;
-        // the payload stays in the stream for its 48 h retention).
-        parallelizationFactor: 1,
-        bisectBatchOnError: true,
-        reportBatchItemFailures: true,
-        retryAttempts: 5,
-        maxRecordAge: Duration.hours(24),
-        onFailure: new SqsDlq(this.reconcileDlq),
-      }),
-    );
-    return fn;
   }
 }
