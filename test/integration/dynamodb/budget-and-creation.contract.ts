@@ -13,18 +13,9 @@ import type { Deal } from '../../../shared/domain/deal/deal.js';
 import { BudgetExceededError, NotFoundError } from '../../../shared/domain/errors.js';
 import type { Money } from '../../../shared/domain/money.js';
 import { AlreadyCreatedError, type CreationRequest, type DealRepository } from '../../../shared/ports/deal-repository.js';
-import { aCampaign, aDeal, amended, amendedCampaign, anAudit } from './deal-repository.contract.js';
+import { aCampaign, aDeal, amended, amendedCampaign, anAudit, rejection } from './deal-repository.contract.js';
 
 const usd = (amountMinor: number): Money => ({ amountMinor, currency: 'USD' });
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 async function dealWith(repo: DealRepository, totalMinor: number, budgets: number[] = []): Promise<{ deal: Deal; campaigns: Campaign[] }> {
   const deal = aDeal({ totalValue: usd(totalMinor) });

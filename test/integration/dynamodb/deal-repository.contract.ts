@@ -116,7 +116,8 @@ export async function collectPages<T>(
   return { pages, all: pages.flat() };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
+/** What `promise` rejects with (fails the test when it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;
   } catch (err) {

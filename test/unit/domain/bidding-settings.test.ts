@@ -7,16 +7,10 @@ import {
   newBiddingChoices,
   replaceBiddingSettings,
 } from '../../../shared/domain/account/bidding-settings.js';
-import { ValidationError } from '../../../shared/domain/errors.js';
-import { T1, aContext, thrownBy } from './fixtures.js';
+import { T1, aContext, issuesOf } from './fixtures.js';
 
 const terms = { allowedSeats: ['seat-a'], allowedPmpDealIds: ['pmp-1', 'pmp-2'] };
 
-function issuesOf(fn: () => unknown) {
-  const error = thrownBy(fn);
-  expect(error).toBeInstanceOf(ValidationError);
-  return (error as ValidationError).issues;
-}
 
 describe('account bidding settings', () => {
   it('are created at version 1, stamped, as copies', () => {

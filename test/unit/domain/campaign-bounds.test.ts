@@ -11,20 +11,14 @@ import {
   CREATIVE_SPECS_MAX,
   SPEC_MIME_TYPES_MAX,
 } from '../../../shared/domain/campaign/rules.js';
-import { ValidationError } from '../../../shared/domain/errors.js';
 import { largestBiddingChoices, largestCampaign } from '../../support/largest-campaign.js';
-import { aCampaignInput, aContext, aDeal, thrownBy } from './fixtures.js';
+import { aCampaignInput, aContext, aDeal, issuesOf } from './fixtures.js';
 
 /** DynamoDB's item size limit. */
 const ITEM_LIMIT_BYTES = 400 * 1024;
 const deal = aDeal({ totalValue: { amountMinor: 10_000_000, currency: 'USD' }, startDate: '2026-03-01', endDate: '2026-05-31' });
 const flight = { startDate: '2026-03-01', endDate: '2026-03-31' };
 
-function issuesOf(fn: () => unknown) {
-  const error = thrownBy(fn);
-  expect(error).toBeInstanceOf(ValidationError);
-  return (error as ValidationError).issues;
-}
 
 const create = (overrides: Parameters<typeof aCampaignInput>[0]) =>
   createCampaign(deal, [], aCampaignInput(overrides), aContext(), { campaignId: 'camp-1' });

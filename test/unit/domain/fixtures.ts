@@ -1,3 +1,5 @@
+import { expect } from 'vitest';
+import { ValidationError } from '../../../shared/domain/errors.js';
 import type { Actor, ChangeContext } from '../../../shared/domain/actor.js';
 import type { Campaign } from '../../../shared/domain/campaign/campaign.js';
 import type { CreateCampaignInput } from '../../../shared/domain/campaign/create.js';
@@ -73,4 +75,11 @@ export function thrownBy(fn: () => unknown): unknown {
     return error;
   }
   throw new Error('expected a throw, but the call returned normally');
+}
+
+/** The issues of the ValidationError `fn` throws (fails the test on any other outcome). */
+export function issuesOf(fn: () => unknown): ValidationError['issues'] {
+  const error = thrownBy(fn);
+  expect(error).toBeInstanceOf(ValidationError);
+  return (error as ValidationError).issues;
 }

@@ -3,17 +3,11 @@ import { moneyToMicros } from '../../../shared/bidding/line-item.js';
 import { minorToNanos } from '../../../shared/budget/units.js';
 import { createCampaign } from '../../../shared/domain/campaign/create.js';
 import { createDeal } from '../../../shared/domain/deal/create.js';
-import { ValidationError } from '../../../shared/domain/errors.js';
 import { MINOR_DIGITS, MONEY_MAXIMA, minorDigitsOf } from '../../../shared/domain/money.js';
-import { aCampaignInput, aContext, aDeal, aDealInput, thrownBy } from './fixtures.js';
+import { aCampaignInput, aContext, aDeal, aDealInput, issuesOf } from './fixtures.js';
 
 const CURRENCIES = ['USD', 'EUR', ...Object.keys(MINOR_DIGITS)];
 
-function issuesOf(fn: () => unknown) {
-  const error = thrownBy(fn);
-  expect(error).toBeInstanceOf(ValidationError);
-  return (error as ValidationError).issues;
-}
 
 describe('money maxima: derived from the conversions the bidder makes', () => {
   it.each(CURRENCIES)('%s: the largest daily budget converts to nanos exactly, one more does not', (currency) => {

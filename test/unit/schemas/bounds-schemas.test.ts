@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../../shared/domain/errors.js';
 import { AmendCampaignRequest, CreateCampaignRequest } from '../../../shared/schemas/campaign.js';
 import { PageQuery } from '../../../shared/schemas/common.js';
 import { ListDealsQuery } from '../../../shared/schemas/deal.js';
 import { buildOpenApiDocument } from '../../../shared/schemas/openapi.js';
 import { parseOrThrow } from '../../../shared/schemas/parse.js';
 import { largestBiddingChoices, largestCampaign } from '../../support/largest-campaign.js';
-import { aCampaignInput } from '../domain/fixtures.js';
+import { aCampaignInput, issuesOf } from '../domain/fixtures.js';
 
-function issuesOf(fn: () => unknown) {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return (error as ValidationError).issues;
-  }
-  throw new Error('expected a ValidationError');
-}
 
 const flight = { startDate: '2026-03-01', endDate: '2026-03-31' };
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../../shared/domain/errors.js';
 import { PageQuery } from '../../../shared/schemas/common.js';
 import {
   AmendDealRequest,
@@ -9,17 +8,8 @@ import {
   toDealResponse,
 } from '../../../shared/schemas/deal.js';
 import { parseOrThrow } from '../../../shared/schemas/parse.js';
-import { aDeal, aDealInput } from '../domain/fixtures.js';
+import { aDeal, aDealInput, issuesOf } from '../domain/fixtures.js';
 
-function issuesOf(fn: () => unknown) {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return (error as ValidationError).issues;
-  }
-  throw new Error('expected a ValidationError');
-}
 
 describe('CreateDealRequest', () => {
   it('accepts the documented body, ownerId optional', () => {
