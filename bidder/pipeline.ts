@@ -19,7 +19,7 @@ import type { DspBid } from '../shared/bidding/dsp/response.js';
 import { buildBidResponse, type ResponseBid } from '../shared/bidding/response.js';
 import { impressionCostNanos } from '../shared/budget/units.js';
 import { eventIds } from '../shared/events/codec.js';
-import type { AuctionEvent, BidSummary, NoBidReason, RequestSummary, WinnerSummary } from '../shared/events/types.js';
+import type { AuctionEvent, BidSummary, NoBidReason, WinnerSummary } from '../shared/events/types.js';
 import { EVENT_SCHEMA_VERSION } from '../shared/events/types.js';
 import { MemoryNoticeClaims } from '../shared/adapters/memory/memory-notice-claims.js';
 import type { NoticeClaims } from '../shared/ports/notice-claims.js';
@@ -30,6 +30,7 @@ import { createNoticeSigner, type NoticeSigner } from './notice-signing.js';
 import { signedNoticeParams, type NoticeTerms } from './notice-terms.js';
 import { NoticeHandler, type NoticeResult } from './notices.js';
 import { PendingFrequency } from './pending-frequency.js';
+import { noBidReasonOf, requestSummary } from './auction-event.js';
 import type { BudgetLeases, DemandResult, DemandSource, EventSink, FrequencyCounter } from './ports.js';
 
 export interface PipelineOptions {
@@ -295,7 +296,7 @@ export class BidPipeline {
       at: new Date(this.clock()).toISOString(),
       bidderId: this.o.bidderId,
       auctionId,
-      request: summarize(request, exchangeId, tmax),
+      request: requestSummary(request, exchangeId, tmax),
       bids: eventBids,
       winners,
       timings: { receivedAt: new Date(receivedAt).toISOString(), totalMs, deadlineMs: deadlineAt - receivedAt, auctionMs: Math.max(0, totalMs - dspMs), dsp: demand.dsp },
@@ -386,54 +387,4 @@ export class BidPipeline {
     if (bid.mtype !== undefined) rb.mtype = bid.mtype;
     return rb;
   }
-}
-
-/** The no-bid reason for an imp where every line item was rejected (the most telling rejection). */
-function noBidReasonOf(reasons: readonly string[]): NoBidReason {
-  if (reasons.includes('frequency_capped')) return 'frequency_capped';
-  if (reasons.includes('below_floor')) return 'below_floor';
-  if (reasons.some((r) => r.startsWith('blocked_') || r === 'advertiser_not_allowed')) return 'blocked';
-  return 'no_eligible_line_items';
-}
-
-function summarize(r: BidRequest, exchange: string, tmax: number): RequestSummary {
-  const s: RequestSummary = {
-    id: r.id,
-    exchange,
-    auctionType: r.at ?? 2,
-    tmax,
-    imps: r.imp.map((imp) => {
-      const i: RequestSummary['imps'][number] = { id: imp.id };
-      const sizes: string[] = [];
-      if (imp.banner?.format) for (const f of imp.banner.format) if (f.w !== undefined && f.h !== undefined) sizes.push(`${f.w}x${f.h}`);
-      if (imp.banner?.w !== undefined && imp.banner.h !== undefined) sizes.push(`${imp.banner.w}x${imp.banner.h}`);
-      if (sizes.length > 0) i.sizes = sizes;
-      const formats: NonNullable<typeof i.formats> = [];
-      if (imp.banner) formats.push('banner');
-      if (imp.video) formats.push('video');
-      if (imp.audio) formats.push('audio');
-      if (imp.native) formats.push('native');
-      i.formats = formats;
-      if (imp.bidfloor !== undefined) {
-        i.bidfloorMicros = Math.round(imp.bidfloor * 1e6);
-        i.bidfloorCurrency = imp.bidfloorcur ?? 'USD';
-      }
-      if (imp.pmp?.deals) i.dealIds = imp.pmp.deals.map((d) => d.id);
-      if (imp.pmp?.private_auction === 1) i.privateAuction = true;
-      return i;
-    }),
-  };
-  if (r.test === 1) s.test = true;
-  if (r.site) s.site = { ...(r.site.domain ? { domain: r.site.domain } : {}), ...(r.site.page ? { page: r.site.page } : {}) };
-  if (r.app?.bundle) s.app = { bundle: r.app.bundle };
-  if (r.device) {
-    const d: NonNullable<RequestSummary['device']> = {};
-    if (r.device.devicetype !== undefined) d.type = r.device.devicetype;
-    if (r.device.geo?.country) d.country = r.device.geo.country;
-    if (r.device.os) d.os = r.device.os;
-    s.device = d;
-  }
-  if (r.bcat) s.bcat = [...r.bcat];
-  if (r.badv) s.badv = [...r.badv];
-  return s;
 }
