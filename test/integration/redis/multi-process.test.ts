@@ -61,7 +61,9 @@ describe('four bidder processes, one SIGKILL, one Redis restart', () => {
           LEDGER_URL: ledgerServer.url,
           BIDDER_ID: `bidder${i}`,
           CAMPAIGNS: JSON.stringify(CAMPAIGNS),
-          RUN_MS: '6000',
+          // At most; stopped (SIGTERM) as soon as every budget is delivered, so a slow machine gets
+          // more time rather than a smaller delivery.
+          RUN_MS: '30000',
         },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
@@ -90,6 +92,15 @@ describe('four bidder processes, one SIGKILL, one Redis restart', () => {
     await sleep(300);
     const beforeRestart = await spend();
     await allocatorServer.restart(); // all allocator state lost
+    // Spending goes on until every campaign delivered 99 % (or the bidders' own limit passes).
+    while (children.slice(1).some((c) => c.exitCode === null)) {
+      const delivered = await spend();
+      if (delivered.every((amount, i) => amount >= CAMPAIGNS[i]!.budget * 0.99)) break;
+      await sleep(200);
+    }
+    // ... and then on, with demand far above what is left, so any overspend has its chance to show.
+    await sleep(1_500);
+    for (const c of children.slice(1)) if (c.exitCode === null) c.kill('SIGTERM');
     const outcomes = await Promise.all(results);
     const final = await spend();
     const report = CAMPAIGNS.map((c, i) => ({
