@@ -18,9 +18,16 @@ import type { Construct } from 'constructs';
  *                                           | EVENT#<eventId> (exactly-once marker; TTL expiresAt)
  *   rateLimit    pk (S)                     WINDOW#<window start>#CLIENT#<sub>: requests counted in one
  *                                           window (shared/adapters/dynamodb/client-rate-limiter.ts); TTL expiresAt
+ *   changeEvents pk (S)                     APPLIED#<consumer>#<eventId> (a consumer applied that domain
+ *                                           event; TTL expiresAt, 7 days) | HELD#<dealId> (events of the deal
+ *                                           wait in the dead-letter queue behind a failed one)
+ *   engagement   pk (S) / sk (S)            DEAL#<dealId> / ENGAGEMENT (a deal's score) | ACCOUNT#<acc> / HEALTH
+ *     GSI byAccountScore      gsiAccountPk (S) / gsiScoreSk (S)        ACCOUNT#<acc> / <score, zero-padded>#<dealId>
+ *     GSI byAccountTierScore  gsiAccountTierPk (S) / gsiScoreSk (S)    ACCOUNT#<acc>#TIER#<tier> / same
  *
  * Physical names are left to CloudFormation; handlers get them from DEALS_TABLE_NAME,
- * HISTORY_TABLE_NAME, IDEMPOTENCY_TABLE_NAME, SPEND_TABLE_NAME and RATE_LIMIT_TABLE_NAME.
+ * HISTORY_TABLE_NAME, IDEMPOTENCY_TABLE_NAME, SPEND_TABLE_NAME, RATE_LIMIT_TABLE_NAME,
+ * CHANGE_EVENTS_TABLE_NAME and ENGAGEMENT_TABLE_NAME.
  */
 export const DEALS_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const DEALS_INDEXES = {
@@ -37,12 +44,19 @@ export const SPEND_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const SPEND_TTL_ATTRIBUTE = 'expiresAt';
 export const RATE_LIMIT_KEY = 'pk';
 export const RATE_LIMIT_TTL_ATTRIBUTE = 'expiresAt';
+export const CHANGE_EVENTS_KEY = 'pk';
+export const CHANGE_EVENTS_TTL_ATTRIBUTE = 'expiresAt';
+export const ENGAGEMENT_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
+export const ENGAGEMENT_INDEXES = {
+  byAccountScore: { partitionKey: 'gsiAccountPk', sortKey: 'gsiScoreSk' },
+  byAccountTierScore: { partitionKey: 'gsiAccountTierPk', sortKey: 'gsiScoreSk' },
+} as const;
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface DataStackProps extends StackProps {}
 
 /**
- * Stateful resources of dealdesk: the five DynamoDB tables.
+ * Stateful resources of dealdesk: the DynamoDB tables.
  *
  * Encryption: AWS managed KMS key (`aws/dynamodb`, SSEType KMS). Data is encrypted at rest with a
  * KMS key whose use is logged in CloudTrail, with no key policy to maintain and no per-consumer key
@@ -63,6 +77,10 @@ export class DataStack extends Stack {
   readonly spendTable: dynamodb.Table;
   /** Requests per API caller and fixed window, for the per-client rate limit. */
   readonly rateLimitTable: dynamodb.Table;
+  /** Which domain events each consumer applied (exactly one effect), and deals held behind a dead letter. */
+  readonly changeEvents: dynamodb.Table;
+  /** Engagement scores per deal (kept up to date from domain events) and per-account health. */
+  readonly engagementTable: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: DataStackProps = {}) {
     super(scope, id, props);
@@ -129,6 +147,33 @@ export class DataStack extends Stack {
       // (Point-in-time recovery stays on with the rest: it costs next to nothing at this size.)
       removalPolicy: RemovalPolicy.DESTROY,
     });
+
+    this.changeEvents = new dynamodb.Table(this, 'ChangeEvents', {
+      ...common,
+      partitionKey: { name: CHANGE_EVENTS_KEY, type: dynamodb.AttributeType.STRING },
+      // Applied-event markers expire after 7 days (far past the topic's 5-minute deduplication window and
+      // the dead-letter queue's 14-day retention is covered by the held-deal items, which never expire).
+      timeToLiveAttribute: CHANGE_EVENTS_TTL_ATTRIBUTE,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.engagementTable = new dynamodb.Table(this, 'Engagement', {
+      ...common,
+      partitionKey: { name: ENGAGEMENT_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: ENGAGEMENT_KEYS.sortKey, type: dynamodb.AttributeType.STRING },
+      // Derived from the event history, but rebuilding it means replaying every deal's events: keep it.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const [indexName, keys] of Object.entries(ENGAGEMENT_INDEXES)) {
+      this.engagementTable.addGlobalSecondaryIndex({
+        indexName,
+        partitionKey: { name: keys.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: keys.sortKey, type: dynamodb.AttributeType.STRING },
+        // Listings return the whole score with its components.
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
   }
 
   /**
