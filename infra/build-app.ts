@@ -4,6 +4,7 @@ import { bidderEndpointFromContext } from './bidder-endpoint.js';
 import { applyNag } from './nag.js';
 import { ApiStack } from './stacks/api-stack.js';
 import { BiddingStack } from './stacks/bidding-stack.js';
+import { ChangeEventsStack } from './stacks/change-events-stack.js';
 import { DataStack } from './stacks/data-stack.js';
 
 export interface BuildAppOptions {
@@ -20,10 +21,11 @@ export interface DealDeskApp {
   readonly app: App;
   readonly data: DataStack;
   readonly api: ApiStack;
+  readonly events: ChangeEventsStack;
   readonly bidding: BiddingStack;
 }
 
-export const STACK_NAMES = { data: 'DealDesk-Data', api: 'DealDesk-Api', bidding: 'DealDesk-Bidding' } as const;
+export const STACK_NAMES = { data: 'DealDesk-Data', api: 'DealDesk-Api', events: 'DealDesk-Events', bidding: 'DealDesk-Bidding' } as const;
 
 /** Context every programmatic synthesis gets (the CLI sets the same ones by default). */
 export const DEFAULT_CONTEXT: Readonly<Record<string, unknown>> = {
@@ -54,7 +56,7 @@ export function buildApp(options: BuildAppOptions = {}): DealDeskApp {
 
   const data = new DataStack(app, STACK_NAMES.data, {
     env,
-    description: 'dealdesk: DynamoDB tables (deals, history, idempotency)',
+    description: 'dealdesk: DynamoDB tables (deals, history, idempotency, spend, rate limits, change events, engagement)',
   });
   const api = new ApiStack(app, STACK_NAMES.api, {
     env,
@@ -63,6 +65,14 @@ export function buildApp(options: BuildAppOptions = {}): DealDeskApp {
     historyTable: data.historyTable,
     idempotencyTable: data.idempotencyTable,
     rateLimitTable: data.rateLimitTable,
+    engagementTable: data.engagementTable,
+  });
+  const events = new ChangeEventsStack(app, STACK_NAMES.events, {
+    env,
+    description: 'dealdesk: change data capture (deals stream to domain events), event consumers, dead letters and redrive',
+    dealsTable: data.dealsTable,
+    changeEventsTable: data.changeEvents,
+    engagementTable: data.engagementTable,
   });
 
   const bidding = new BiddingStack(app, STACK_NAMES.bidding, {
@@ -70,9 +80,11 @@ export function buildApp(options: BuildAppOptions = {}): DealDeskApp {
     description: 'dealdesk: OpenRTB bidder on Fargate, Redis budget leases, bid-events stream, spend reconciliation',
     dealsTable: data.dealsTable,
     spendTable: data.spendTable,
+    changeEventsTable: data.changeEvents,
+    domainEvents: events.topic,
     endpoint: bidderEndpoint,
   });
 
   applyNag(app);
-  return { app, data, api, bidding };
+  return { app, data, api, events, bidding };
 }

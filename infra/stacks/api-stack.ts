@@ -39,6 +39,8 @@ export interface ApiStackProps extends StackProps {
   readonly idempotencyTable: dynamodb.ITable;
   /** Per-client request counters (DataStack.rateLimitTable). */
   readonly rateLimitTable: dynamodb.ITable;
+  /** Engagement scores (DataStack.engagementTable), read by the engagement routes. */
+  readonly engagementTable: dynamodb.ITable;
   /** Route table; defaults to infra/api/routes.ts. */
   readonly routes?: readonly RouteDefinition[];
   /** Default-stage throttling. @default { rateLimit: 100, burstLimit: 200 } */

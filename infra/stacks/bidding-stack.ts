@@ -16,6 +16,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import {
   BIDDER_CONTEXT,
@@ -44,6 +45,10 @@ export interface BiddingStackProps extends StackProps {
    * DataStack has it; when given, the consumer gets exactly its calls' actions on it (SPEND_CONSUMER_GRANT) and SPEND_TABLE_NAME.
    */
   readonly spendTable: dynamodb.Table;
+  /** Applied-event markers of the bidder's line-item consumer (DataStack.changeEvents). */
+  readonly changeEventsTable: dynamodb.ITable;
+  /** The domain-events topic (ChangeEventsStack.topic): changed deals and campaigns reach the bidder through it. */
+  readonly domainEvents: sns.ITopic;
   /**
    * How exchanges reach the bidder (infra/bidder-endpoint.ts; build-app.ts reads it from CDK context):
    * HTTPS on 443 with the certificate (80 only redirects), admitting only the exchanges' CIDRs; or,

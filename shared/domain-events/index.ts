@@ -1,2 +1,3 @@
 export * from './types.js';
 export * from './from-change.js';
+export * from './codec.js';

@@ -255,6 +255,7 @@ describe('throttling', () => {
       historyTable: d.historyTable,
       idempotencyTable: d.idempotencyTable,
       rateLimitTable: d.rateLimitTable,
+      engagementTable: d.engagementTable,
       projectRoot: stubRoot,
     });
     const fn = stack.functions['DealsList']!;

@@ -52,6 +52,7 @@ export function useSynthesizedApiStack(use: (synth: SynthesizedApi) => void): vo
       historyTable: data.historyTable,
       idempotencyTable: data.idempotencyTable,
       rateLimitTable: data.rateLimitTable,
+      engagementTable: data.engagementTable,
       projectRoot: stubRoot,
     });
     const template = Template.fromStack(api);

@@ -39,8 +39,8 @@ function template(stackName: string): Record<string, Resource> {
 }
 
 describe('the synthesized app', () => {
-  it('has the data, API and bidding stacks', () => {
-    expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual([STACK_NAMES.api, STACK_NAMES.data, STACK_NAMES.bidding].sort());
+  it('has the data, API, change-events and bidding stacks', () => {
+    expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual([STACK_NAMES.api, STACK_NAMES.data, STACK_NAMES.events, STACK_NAMES.bidding].sort());
   });
 
   it('bundles every API function into its own asset dir with index.mjs and a source map', () => {

@@ -26,6 +26,7 @@ import {
   SPEND_RECONCILE_ENTRY,
   type BiddingStackProps,
 } from '../../infra/stacks/bidding-stack.js';
+import { ChangeEventsStack } from '../../infra/stacks/change-events-stack.js';
 import { DEALS_INDEXES, DataStack } from '../../infra/stacks/data-stack.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; Metadata?: Record<string, unknown>; DependsOn?: unknown };
@@ -59,10 +60,19 @@ function build(props: Partial<BiddingStackProps> = {}, options: { region?: strin
   const app = new App({ outdir, context: SKIP_BUNDLING });
   const env = options.region ? { region: options.region } : undefined;
   const data = new DataStack(app, 'DealDesk-Data', { env });
+  const events = new ChangeEventsStack(app, 'DealDesk-Events', {
+    env,
+    dealsTable: data.dealsTable,
+    changeEventsTable: data.changeEvents,
+    engagementTable: data.engagementTable,
+    projectRoot: stubRoot,
+  });
   const bidding = new BiddingStack(app, 'DealDesk-Bidding', {
     env,
     dealsTable: data.dealsTable,
     spendTable: data.spendTable,
+    changeEventsTable: data.changeEvents,
+    domainEvents: events.topic,
     projectRoot: stubRoot,
     endpoint: INSECURE_LOCAL_HTTP,
     ...props,

@@ -41,6 +41,8 @@ describe('DataStack', () => {
   let idempotency: TableInfo;
   let spend: TableInfo;
   let rateLimit: TableInfo;
+  let changeEvents: TableInfo;
+  let engagement: TableInfo;
 
   beforeAll(() => {
     // Prepare
@@ -58,12 +60,38 @@ describe('DataStack', () => {
     idempotency = byLogicalId('Idempotency');
     spend = byLogicalId('Spend');
     rateLimit = byLogicalId('RateLimit');
+    changeEvents = byLogicalId('ChangeEvents');
+    engagement = byLogicalId('Engagement');
   });
 
-  it('defines exactly five tables, named by CloudFormation', () => {
+  it('defines exactly seven tables, named by CloudFormation', () => {
     // Assess
-    template.resourceCountIs('AWS::DynamoDB::Table', 5);
-    for (const t of [deals, history, idempotency, spend, rateLimit]) expect(t.props.TableName).toBeUndefined();
+    template.resourceCountIs('AWS::DynamoDB::Table', 7);
+    for (const t of [deals, history, idempotency, spend, rateLimit, changeEvents, engagement]) expect(t.props.TableName).toBeUndefined();
+  });
+
+  it('keeps applied-event markers and held deals in a change-events table keyed by pk, expiring markers on expiresAt, retained', () => {
+    // Assess
+    expect(changeEvents.props.KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);
+    expect(changeEvents.props.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(changeEvents.props.StreamSpecification).toBeUndefined();
+    // Held-deal items order replays after an outage: losing them with the stack would reorder events.
+    expect(changeEvents.resource.DeletionPolicy).toBe('Retain');
+    expect(changeEvents.props.DeletionProtectionEnabled).toBe(true);
+  });
+
+  it('lists engagement scores per account and per account and tier, highest first, through two indexes on one sort key', () => {
+    // Assess
+    expect(engagement.props.KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    const indexes = (engagement.props.GlobalSecondaryIndexes as { IndexName: string; KeySchema: unknown; Projection: unknown }[]).map((i) => [i.IndexName, i.KeySchema, i.Projection]);
+    expect(indexes).toEqual([
+      ['byAccountScore', [{ AttributeName: 'gsiAccountPk', KeyType: 'HASH' }, { AttributeName: 'gsiScoreSk', KeyType: 'RANGE' }], { ProjectionType: 'ALL' }],
+      ['byAccountTierScore', [{ AttributeName: 'gsiAccountTierPk', KeyType: 'HASH' }, { AttributeName: 'gsiScoreSk', KeyType: 'RANGE' }], { ProjectionType: 'ALL' }],
+    ]);
+    expect(engagement.resource.DeletionPolicy).toBe('Retain');
   });
 
   it('counts requests per client and window in a rate-limit table keyed by pk, expiring on expiresAt, without a stream', () => {
