@@ -84,6 +84,12 @@ export const BIDDING_SETTINGS_REPOSITORY_GRANTS: { readonly [Method in keyof Bid
  */
 export const SPEND_CONSUMER_GRANT: TableGrant = { actions: ['BatchGetItem', 'PutItem', 'UpdateItem'] };
 
+/**
+ * DynamoAppliedEvents (applied-events.ts) on the changeEvents table: markApplied is a conditional
+ * PutItem, hasApplied a consistent GetItem. Nothing is updated, deleted, queried or scanned.
+ */
+export const APPLIED_EVENTS_GRANT: TableGrant = { actions: ['GetItem', 'PutItem'] };
+
 /** The client rate limiter (client-rate-limiter.ts): one conditional UpdateItem per request. */
 export const CLIENT_RATE_LIMITER_GRANT: TableGrant = { actions: ['UpdateItem'] };
 
