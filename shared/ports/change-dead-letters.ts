@@ -26,9 +26,14 @@ export interface ChangeDeadLetter {
 }
 
 export interface ReceivedDeadLetter {
-  letter: ChangeDeadLetter;
-  /** Opaque handle for remove(). */
+  /** Absent when the message is not a dead letter this processor wrote (it stays for a person to read). */
+  letter?: ChangeDeadLetter;
+  /** The message as stored. */
+  body: string;
+  /** Opaque handle for remove() and returnToQueue(). */
   receipt: string;
+  /** How many times this message has been received, this time included. */
+  receiveCount: number;
 }
 
 /** The change processor's dead-letter queue (SQS FIFO, message group = deal id). */
@@ -37,4 +42,6 @@ export interface ChangeDeadLetterQueue {
   /** Up to `max` letters, each deal's in the order they were sent; hidden from other readers meanwhile. */
   receive(options: { max: number; waitSeconds?: number }): Promise<ReceivedDeadLetter[]>;
   remove(receipts: readonly string[]): Promise<void>;
+  /** Makes received letters visible again at once (they stay at the head of their deal's group). */
+  returnToQueue(receipts: readonly string[]): Promise<void>;
 }

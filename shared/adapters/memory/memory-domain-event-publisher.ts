@@ -1,0 +1,32 @@
+import type { DomainEvent } from '../../domain-events/types.js';
+import type { DomainEventPublisher, PublishOutcome } from '../../ports/domain-events.js';
+
+/**
+ * Keeps published events in memory, deduplicated by event id like the topic. `refuse` makes the
+ * publisher fail chosen events (a topic refusing them), honouring the port's per-deal order rule.
+ */
+export class MemoryDomainEventPublisher implements DomainEventPublisher {
+  readonly published: DomainEvent[] = [];
+  /** Every publish attempt per event id (including refused ones). */
+  readonly attempts = new Map<string, number>();
+  refuse: (event: DomainEvent) => Error | undefined = () => undefined;
+  private readonly seen = new Set<string>();
+
+  async publish(events: readonly DomainEvent[]): Promise<PublishOutcome[]> {
+    const failedDeals = new Set<string>();
+    return events.map((event) => {
+      this.attempts.set(event.eventId, (this.attempts.get(event.eventId) ?? 0) + 1);
+      if (failedDeals.has(event.dealId)) return { eventId: event.eventId, ok: false, error: new Error(`behind a failed event of deal ${event.dealId}`) };
+      const error = this.refuse(event);
+      if (error) {
+        failedDeals.add(event.dealId);
+        return { eventId: event.eventId, ok: false, error };
+      }
+      if (!this.seen.has(event.eventId)) {
+        this.seen.add(event.eventId);
+        this.published.push(event);
+      }
+      return { eventId: event.eventId, ok: true };
+    });
+  }
+}
