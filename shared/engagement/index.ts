@@ -1,0 +1,3 @@
+/** Engagement scoring: the configuration and the pure model (docs/engagement.md). */
+export * from './config.js';
+export * from './model.js';
