@@ -10,6 +10,7 @@
  */
 import type { BiddingSettingsRepository } from '../../ports/bidding-settings-repository.js';
 import type { DealRepository } from '../../ports/deal-repository.js';
+import type { EngagementStore } from '../../ports/engagement-store.js';
 
 /** DynamoDB actions (without the `dynamodb:` prefix). */
 export type DynamoDbAction =
@@ -89,6 +90,31 @@ export const SPEND_CONSUMER_GRANT: TableGrant = { actions: ['BatchGetItem', 'Put
  * PutItem, hasApplied a consistent GetItem. Nothing is updated, deleted, queried or scanned.
  */
 export const APPLIED_EVENTS_GRANT: TableGrant = { actions: ['GetItem', 'PutItem'] };
+
+/**
+ * Per EngagementStore method (engagement-store.ts): `get` is a consistent GetItem of the score; the
+ * listing queries the account indexes (byAccountScore, byAccountTierScore) only; `applyOnce` reads the
+ * score and the account's health (GetItem), then one TransactWriteItems with a Put of the score (a Delete
+ * when the deal is removed), a Put of the health and a Put of the applied marker in changeEvents.
+ */
+export const ENGAGEMENT_STORE_GRANTS: {
+  readonly [Method in keyof EngagementStore]: { readonly engagement: TableGrant; readonly changeEvents?: TableGrant };
+} = {
+  get: { engagement: { actions: ['GetItem'] } },
+  listByAccount: { engagement: { actions: [], indexActions: ['Query'] } },
+  applyOnce: { engagement: { actions: ['DeleteItem', 'GetItem', 'PutItem'] }, changeEvents: { actions: ['PutItem'] } },
+};
+
+/** The engagement consumer (functions/events/engagement.ts) on the engagement table: applyOnce only. */
+export const ENGAGEMENT_CONSUMER_GRANT: TableGrant = ENGAGEMENT_STORE_GRANTS.applyOnce.engagement;
+
+/** The same consumer on the changeEvents table: the applied marker's conditional Put, inside its transaction. */
+export const ENGAGEMENT_CONSUMER_CHANGE_EVENTS_GRANT: TableGrant = ENGAGEMENT_STORE_GRANTS.applyOnce.changeEvents!;
+
+/** The engagement table's grant of a handler that makes these EngagementStore calls (and no other). */
+export function engagementStoreGrant(calls: readonly (keyof EngagementStore)[]): TableGrant {
+  return unionGrants(...calls.map((method) => ENGAGEMENT_STORE_GRANTS[method].engagement));
+}
 
 /** The client rate limiter (client-rate-limiter.ts): one conditional UpdateItem per request. */
 export const CLIENT_RATE_LIMITER_GRANT: TableGrant = { actions: ['UpdateItem'] };
