@@ -17,10 +17,13 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DomainEventType } from '../../shared/domain-events/types.js';
+import { createAlarms } from '../stacks/change-events-alarms.js';
 import { ProjectFunction, type ProjectFunctionProps } from './project-function.js';
 
 /** Receives before a message goes to the consumer's dead-letter queue. */
 export const CONSUMER_MAX_RECEIVES = 5;
+/** Age of a consumer's oldest waiting event that fires its lag alarm. */
+export const CONSUMER_LAG_ALARM_SECONDS = 60;
 
 export interface EventConsumerProps {
   /** The domain-events topic (SNS FIFO). */
@@ -83,6 +86,27 @@ export class EventConsumer extends Construct {
         reportBatchItemFailures: true,
       }),
     );
+    const name = props.consumerName.replace(/(^|[-_.])(\w)/g, (_, __, letter: string) => letter.toUpperCase());
+    createAlarms(this, [
+      {
+        name: `${name}ConsumerDeadLetters`,
+        anchor: 'consumerdeadletters',
+        what: `Domain events failed ${CONSUMER_MAX_RECEIVES} times in the ${props.consumerName} consumer and wait in its dead-letter queue: their effect is missing.`,
+        metric: this.metricDeadLetters(),
+        threshold: 0,
+        periods: 1,
+        datapoints: 1,
+      },
+      {
+        name: `${name}ConsumerLag`,
+        anchor: 'consumerlag',
+        what: `The ${props.consumerName} consumer's oldest waiting event is older than ${CONSUMER_LAG_ALARM_SECONDS} s for 3 of 5 minutes: it falls behind (or one deal's event keeps failing).`,
+        metric: this.metricLag(),
+        threshold: CONSUMER_LAG_ALARM_SECONDS,
+        periods: 5,
+        datapoints: 3,
+      },
+    ]);
   }
 
   /** How long the oldest event has waited for this consumer: its lag. */

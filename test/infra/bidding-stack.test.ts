@@ -26,7 +26,7 @@ import {
   SPEND_RECONCILE_ENTRY,
   type BiddingStackProps,
 } from '../../infra/stacks/bidding-stack.js';
-import { ChangeEventsStack } from '../../infra/stacks/change-events-stack.js';
+import { CHANGE_PROCESSOR_ENTRY, CHANGE_REDRIVE_ENTRY, ChangeEventsStack, ENGAGEMENT_CONSUMER_ENTRY } from '../../infra/stacks/change-events-stack.js';
 import { DEALS_INDEXES, DataStack } from '../../infra/stacks/data-stack.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; Metadata?: Record<string, unknown>; DependsOn?: unknown };
@@ -114,6 +114,10 @@ beforeAll(() => {
   writeFileSync(join(stubRoot, 'package-lock.json'), '{"lockfileVersion":3}');
   mkdirSync(dirname(join(stubRoot, SPEND_RECONCILE_ENTRY)), { recursive: true });
   writeFileSync(join(stubRoot, SPEND_RECONCILE_ENTRY), 'export const handler = async () => ({ batchItemFailures: [] });\n');
+  for (const entry of [CHANGE_PROCESSOR_ENTRY, CHANGE_REDRIVE_ENTRY, ENGAGEMENT_CONSUMER_ENTRY]) {
+    mkdirSync(dirname(join(stubRoot, entry)), { recursive: true });
+    writeFileSync(join(stubRoot, entry), 'export const handler = async () => ({});\n');
+  }
   plain = build();
   regional = build({ endpoint: HTTPS_ENDPOINT }, { region: 'us-east-1' });
 }, 120_000);

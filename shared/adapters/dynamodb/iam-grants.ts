@@ -116,6 +116,14 @@ export function engagementStoreGrant(calls: readonly (keyof EngagementStore)[]):
   return unionGrants(...calls.map((method) => ENGAGEMENT_STORE_GRANTS[method].engagement));
 }
 
+/**
+ * DynamoHeldDeals (held-deals.ts) on the changeEvents table, per caller. The change processor asks which
+ * deals of a batch are held (consistent BatchGetItem) and holds a deal (UpdateItem ADD); the redrive
+ * releases (UpdateItem DELETE, then a conditional DeleteItem of an emptied item).
+ */
+export const CHANGE_PROCESSOR_HELD_DEALS_GRANT: TableGrant = { actions: ['BatchGetItem', 'UpdateItem'] };
+export const REDRIVE_HELD_DEALS_GRANT: TableGrant = { actions: ['UpdateItem', 'DeleteItem'] };
+
 /** The client rate limiter (client-rate-limiter.ts): one conditional UpdateItem per request. */
 export const CLIENT_RATE_LIMITER_GRANT: TableGrant = { actions: ['UpdateItem'] };
 
