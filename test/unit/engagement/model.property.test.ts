@@ -60,8 +60,10 @@ const operationArb = fc.record({
   versionStep: fc.integer({ min: -1, max: 2 }),
 });
 
+type Operation = typeof operationArb extends fc.Arbitrary<infer T> ? T : never;
+
 /** Plain events built from the operations: every event shape a consumer may be handed. */
-function eventsOf(operations: fc.RecordValue<typeof operationArb>[]): DomainEvent[] {
+function eventsOf(operations: Operation[]): DomainEvent[] {
   let time = START;
   const versions = new Map<string, number>();
   return operations.map((op, index) => {
