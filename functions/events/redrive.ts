@@ -47,4 +47,8 @@ export function makeHandler(deps: Omit<RedriveDeps, 'shouldStop' | 'maxLetters'>
     .use(logMetrics(metrics));
 }
 
-export const handler = makeHandler(productionChangeCaptureDeps());
+let deployed: ReturnType<typeof makeHandler> | undefined;
+
+/** The deployed handler: adapters from the environment, built on the first invocation (config errors name the variable). */
+export const handler: ReturnType<typeof makeHandler> = ((event: never, context: never) =>
+  (deployed ??= makeHandler(productionChangeCaptureDeps()))(event, context)) as never;
