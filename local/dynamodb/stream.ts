@@ -34,6 +34,13 @@ interface ShardState {
   closed: boolean;
 }
 
+export interface StreamShard {
+  shardId: string;
+  parentShardId?: string;
+}
+
+export type ShardIteratorType = 'TRIM_HORIZON' | 'LATEST' | 'AT_SEQUENCE_NUMBER' | 'AFTER_SEQUENCE_NUMBER';
+
 interface WireShard {
   ShardId: string;
   ParentShardId?: string;
@@ -103,28 +110,25 @@ export class DynamoDbStreamReader {
     }
   }
 
-  private async discoverShards(): Promise<void> {
+  /** Every shard of the stream (DescribeStream, all pages), parents listed before their children. */
+  async listShards(): Promise<StreamShard[]> {
+    const shards: StreamShard[] = [];
     let exclusiveStartShardId: string | undefined;
-    const firstDiscovery = !this.started;
-    this.started = true;
     do {
       const out = (await this.call('DescribeStream', {
         StreamArn: this.options.streamArn,
         ...(exclusiveStartShardId ? { ExclusiveStartShardId: exclusiveStartShardId } : {}),
       })) as { StreamDescription: { Shards?: WireShard[]; LastEvaluatedShardId?: string } };
       for (const s of out.StreamDescription.Shards ?? []) {
-        if (this.shards.has(s.ShardId)) continue;
-        const state: ShardState = { shardId: s.ShardId, parentShardId: s.ParentShardId, closed: false };
-        // Shards that appear later are read from their start so nothing between polls is missed.
-        const type = firstDiscovery ? (this.options.startAt ?? 'TRIM_HORIZON') : 'TRIM_HORIZON';
-        state.iterator = await this.iterator(s.ShardId, type);
-        this.shards.set(s.ShardId, state);
+        shards.push({ shardId: s.ShardId, ...(s.ParentShardId ? { parentShardId: s.ParentShardId } : {}) });
       }
       exclusiveStartShardId = out.StreamDescription.LastEvaluatedShardId;
     } while (exclusiveStartShardId);
+    return shards;
   }
 
-  private async iterator(shardId: string, type: string, sequenceNumber?: string): Promise<string> {
+  /** A shard iterator; AT_/AFTER_SEQUENCE_NUMBER need `sequenceNumber`. */
+  async shardIterator(shardId: string, type: ShardIteratorType, sequenceNumber?: string): Promise<string> {
     const out = (await this.call('GetShardIterator', {
       StreamArn: this.options.streamArn,
       ShardId: shardId,
@@ -134,32 +138,58 @@ export class DynamoDbStreamReader {
     return out.ShardIterator;
   }
 
+  /**
+   * One GetRecords call: up to `limit` records (Lambda-shaped, eventSourceARN set) and the next
+   * iterator, undefined once the shard is closed and read to its end. Throws StreamError
+   * (e.g. ExpiredIteratorException) as the API reports it.
+   */
+  async getRecords(iterator: string, limit: number): Promise<{ records: StreamRecord[]; nextIterator: string | undefined }> {
+    const out = (await this.call('GetRecords', { ShardIterator: iterator, Limit: limit })) as {
+      Records?: StreamRecord[];
+      NextShardIterator?: string | null;
+    };
+    const records = (out.Records ?? []).map((r) => ({ ...r, eventSourceARN: this.options.streamArn }));
+    return { records, nextIterator: out.NextShardIterator ?? undefined };
+  }
+
+  private async discoverShards(): Promise<void> {
+    const firstDiscovery = !this.started;
+    this.started = true;
+    for (const s of await this.listShards()) {
+      if (this.shards.has(s.shardId)) continue;
+      const state: ShardState = { shardId: s.shardId, parentShardId: s.parentShardId, closed: false };
+      // Shards that appear later are read from their start so nothing between polls is missed.
+      const type = firstDiscovery ? (this.options.startAt ?? 'TRIM_HORIZON') : 'TRIM_HORIZON';
+      state.iterator = await this.shardIterator(s.shardId, type);
+      this.shards.set(s.shardId, state);
+    }
+  }
+
   private async readShard(shard: ShardState, limit: number): Promise<StreamRecord[]> {
     if (!shard.iterator) {
       shard.closed = true;
       return [];
     }
-    let out: { Records?: StreamRecord[]; NextShardIterator?: string | null };
+    let out: { records: StreamRecord[]; nextIterator: string | undefined };
     try {
-      out = (await this.call('GetRecords', { ShardIterator: shard.iterator, Limit: limit })) as typeof out;
+      out = await this.getRecords(shard.iterator, limit);
     } catch (err) {
       if (err instanceof StreamError && err.type === 'ExpiredIteratorException') {
         shard.iterator = shard.lastSequenceNumber
-          ? await this.iterator(shard.shardId, 'AFTER_SEQUENCE_NUMBER', shard.lastSequenceNumber)
-          : await this.iterator(shard.shardId, 'TRIM_HORIZON');
+          ? await this.shardIterator(shard.shardId, 'AFTER_SEQUENCE_NUMBER', shard.lastSequenceNumber)
+          : await this.shardIterator(shard.shardId, 'TRIM_HORIZON');
         return [];
       }
       throw err;
     }
-    const records = (out.Records ?? []).map((r) => ({ ...r, eventSourceARN: this.options.streamArn }));
-    const last = records[records.length - 1];
+    const last = out.records[out.records.length - 1];
     if (last?.dynamodb?.SequenceNumber) shard.lastSequenceNumber = last.dynamodb.SequenceNumber;
-    if (out.NextShardIterator) shard.iterator = out.NextShardIterator;
+    if (out.nextIterator) shard.iterator = out.nextIterator;
     else {
       shard.iterator = undefined;
       shard.closed = true;
     }
-    return records;
+    return out.records;
   }
 
   private async call(operation: string, body: object): Promise<unknown> {
