@@ -25,6 +25,7 @@ import { loadConfig } from '../bidder/config.js';
 import { EmfMetrics } from '../bidder/metrics.js';
 import { BufferedEventPublisher } from '../shared/adapters/kinesis/buffered-publisher.js';
 import { createKinesisClient } from '../shared/adapters/kinesis/client.js';
+import { MemoryLineItemSource } from '../shared/adapters/memory/memory-line-item-source.js';
 import { MemorySpendLedger } from '../shared/adapters/memory/memory-spend-ledger.js';
 import { connectBudgetRedis, createBudgetRedis } from '../shared/adapters/redis/client.js';
 import { RedisBudgetAllocator } from '../shared/adapters/redis/redis-allocator.js';
@@ -107,7 +108,7 @@ async function serveBidder(port: number, redisPort: number, kinesisEndpoint: str
   const seeded = benchDeals();
   const metricsLines: string[] = [];
   const bidder = await startBidder(config, {
-    lineItemSource: { loadBiddableDeals: async () => [{ deal: seeded.deal, campaigns: seeded.campaigns }] },
+    lineItemSource: new MemoryLineItemSource({ deals: [seeded.deal], campaigns: seeded.campaigns }),
     dsps: JSON.parse(dsps),
     // Today is initialised up front (preInitialise); the ledger only answers lookups.
     spendLedger: new MemorySpendLedger(),

@@ -30,6 +30,7 @@ import { Agent, request as undiciRequest } from 'undici';
 import { startBidder } from '../bidder/app.js';
 import { loadConfig } from '../bidder/config.js';
 import { EmfMetrics } from '../bidder/metrics.js';
+import { MemoryLineItemSource } from '../shared/adapters/memory/memory-line-item-source.js';
 import { MemorySpendLedger } from '../shared/adapters/memory/memory-spend-ledger.js';
 import { substituteMacros } from '../shared/bidding/response.js';
 import type { BidResponse } from '../shared/bidding/openrtb/types.js';
@@ -112,7 +113,7 @@ async function serveBidder(port: number, redisPort: number, ledgerUrl: string, i
   };
   const q = encodeURIComponent;
   const bidder = await startBidder(config, {
-    lineItemSource: { loadBiddableDeals: async () => [{ deal: seeded.deal, campaigns: seeded.campaigns }] },
+    lineItemSource: new MemoryLineItemSource({ deals: [seeded.deal], campaigns: seeded.campaigns }),
     dsps: [],
     events: {
       publish: (e: BidderEvent) => {

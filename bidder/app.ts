@@ -2,11 +2,13 @@
  * Wiring: builds the bidder from its configuration (real adapters unless overridden), starts the
  * background loops and the HTTP server, and knows how to shut down in order.
  *
- *   start:  line items (first load must succeed) -> Redis client -> event publisher + stream
+ *   start:  line-item feed position -> line items (first load must succeed) -> line-item push loop ->
+ *           Redis client -> event publisher + stream
  *           heartbeat -> lease manager loop -> frequency sync -> DSP pool (warmed up) -> metrics timer ->
  *           HTTP listen
  *   stop:   stop accepting + drain in-flight requests -> lease manager stop (returns unspent lease
- *           amounts) -> heartbeat stop -> flush/close events -> final metrics flush -> close clients
+ *           amounts) -> heartbeat stop -> push loop and catalog stop -> flush/close events -> final
+ *           metrics flush -> close clients
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Redis } from 'ioredis';
@@ -17,11 +19,13 @@ import { createKinesisClient } from '../shared/adapters/kinesis/client.js';
 import { KinesisStreamShards } from '../shared/adapters/kinesis/stream-shards.js';
 import { WorkerEventPublisher } from '../shared/adapters/kinesis/worker-publisher.js';
 import { connectBudgetRedis, createBudgetRedis } from '../shared/adapters/redis/client.js';
+import { createLineItemFeedRedis, RedisLineItemChanges } from '../shared/adapters/redis/line-item-changes.js';
 import { RedisNoticeClaims } from '../shared/adapters/redis/notice-claims.js';
 import { RedisBudgetAllocator } from '../shared/adapters/redis/redis-allocator.js';
 import type { DspConfig } from '../shared/bidding/dsp/config.js';
 import { budgetSourceFromLedger } from '../shared/budget/ledger-source.js';
 import { LeaseManager, type LeaseEvent } from '../shared/budget/lease-manager.js';
+import type { LineItemChangeFeed } from '../shared/ports/line-item-changes.js';
 import type { LineItemSource } from '../shared/ports/line-item-source.js';
 import type { BudgetLedger } from '../shared/ports/spend-ledger.js';
 import type { StreamShards } from '../shared/ports/stream-shards.js';
@@ -32,6 +36,7 @@ import { DspPool } from './dsp/fanout.js';
 import { dailyBudgetNanos, leasePlans } from './lease-plans.js';
 import { NoticeForwarder } from './dsp/notices.js';
 import { RedisFrequencyCounter } from './frequency.js';
+import { LineItemPush } from './line-item-push.js';
 import { LineItemCatalog } from './line-items.js';
 import { EmfMetrics, type MetricsSink } from './metrics.js';
 import { BidPipeline } from './pipeline.js';
@@ -41,6 +46,8 @@ import { StreamHeartbeat } from './stream-heartbeat.js';
 
 export interface BidderOverrides {
   lineItemSource?: LineItemSource;
+  /** The line-item feed (default: the Redis stream LINE_ITEM_CHANGES_KEY on its own connection). */
+  lineItemChanges?: LineItemChangeFeed;
   events?: EventSink & { stats?: () => { buffered: number; dropped: number; failed: number } };
   demand?: DemandSource;
   dsps?: DspConfig[];
@@ -56,6 +63,8 @@ export interface RunningBidder {
   pipeline: BidPipeline;
   leases: LeaseManager;
   catalog: LineItemCatalog;
+  /** Undefined when LINE_ITEM_PUSH is off. */
+  lineItemPush: LineItemPush | undefined;
   metrics: MetricsSink & { flush(): number };
   server: BidderServer;
   redis: Redis;
@@ -77,9 +86,25 @@ export async function startBidder(config: BidderConfig, overrides: BidderOverrid
   const spend = overrides.spendLedger ?? new DynamoSpendLedger({ client: doc, tableName: config.SPEND_TABLE_NAME });
 
   const catalog = new LineItemCatalog({ source, seat: config.SEAT, metrics, onError: (e) => log('line item refresh failed', { error: String(e) }) });
+  // Pushed changes (docs/bidder.md, "Line items by push"): the feed's position is taken before the
+  // first load, so nothing committed in between is missed.
+  let lineItemPush: LineItemPush | undefined;
+  if (config.LINE_ITEM_PUSH) {
+    let feed = overrides.lineItemChanges;
+    if (!feed) {
+      // A connection of its own: a blocking read holds it.
+      const feedRedis = createLineItemFeedRedis(config.redisUrl, { maxWaitMs: config.LINE_ITEM_PUSH_WAIT_MS });
+      feedRedis.on('error', () => {});
+      await connectBudgetRedis(feedRedis, 3_000).catch(() => {});
+      feed = new RedisLineItemChanges({ redis: feedRedis, key: config.LINE_ITEM_CHANGES_KEY });
+    }
+    lineItemPush = new LineItemPush({ feed, catalog, source, metrics, maxWaitMs: config.LINE_ITEM_PUSH_WAIT_MS, log });
+    await lineItemPush.markStart();
+  }
   await catalog.refresh();
   catalog.start(config.LINE_ITEM_REFRESH_MS);
-  log('line items loaded', { count: catalog.snapshot.lineItems.length, campaigns: catalog.snapshot.budgets.size });
+  lineItemPush?.start();
+  log('line items loaded', { count: catalog.snapshot.lineItems.length, campaigns: catalog.snapshot.budgets.size, push: config.LINE_ITEM_PUSH });
 
   // Budget: Redis allocator + local leases. Fail closed: if Redis is down at start we still serve DSP demand.
   const redis = createBudgetRedis(config.redisUrl);
@@ -225,6 +250,7 @@ export async function startBidder(config: BidderConfig, overrides: BidderOverrid
       log('leases returned', { nanos: returned });
       frequency.stop();
       heartbeat.stop();
+      await lineItemPush?.stop();
       await catalog.stop();
       await events.close({ deadlineMs: Math.min(5_000, config.SHUTDOWN_TIMEOUT_MS) }).catch(() => {});
       clearInterval(metricsTimer);
@@ -238,5 +264,5 @@ export async function startBidder(config: BidderConfig, overrides: BidderOverrid
       log('stopped');
     })());
 
-  return { port, config, pipeline, leases, catalog, metrics, server, redis, stop };
+  return { port, config, pipeline, leases, catalog, lineItemPush, metrics, server, redis, stop };
 }

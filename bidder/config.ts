@@ -10,6 +10,7 @@
  */
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { LINE_ITEM_CHANGES_KEY } from '../shared/adapters/redis/line-item-changes.js';
 import { NoticeKeyRingText } from './notice-signing.js';
 
 const bool = z
@@ -62,7 +63,17 @@ export const BidderEnv = z.object({
   NOTICE_BASE_URL: z.url().optional(),
   BIDDER_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
   SEAT: z.string().min(1).default('dealdesk'),
-  LINE_ITEM_REFRESH_MS: int(100, 3_600_000).default(30_000),
+  /**
+   * The full reload of every biddable deal (a Scan), ms: the safety net behind the pushed changes, which
+   * bring a deal's changes within seconds. Without pushes (LINE_ITEM_PUSH=false) it is the only way in.
+   */
+  LINE_ITEM_REFRESH_MS: int(100, 3_600_000).default(300_000),
+  /** Read the line-item feed (a Redis stream on REDIS_HOST) and reload each changed deal at once. */
+  LINE_ITEM_PUSH: bool.default(true),
+  /** The feed's stream key; the line-item consumer (functions/events/line-items.ts) appends to the same key. */
+  LINE_ITEM_CHANGES_KEY: z.string().min(1).default(LINE_ITEM_CHANGES_KEY),
+  /** Longest one read of the feed waits for a change before it asks again, ms. */
+  LINE_ITEM_PUSH_WAIT_MS: int(100, 60_000).default(5_000),
   METRICS_FLUSH_MS: int(100, 300_000).default(10_000),
   DEFAULT_TMAX_MS: int(10, 5_000).default(100),
   TMAX_MARGIN_MS: int(0, 1_000).default(25),

@@ -81,3 +81,22 @@ describe('EmfMetrics', () => {
     expect(lines).toEqual([]);
   });
 });
+
+describe('loadConfig line items by push', () => {
+  it('pushes by default on the stream line-items:changes, with the full refresh every 5 minutes as the safety net', () => {
+    // Act
+    const config = loadConfig(base);
+    // Assess
+    expect(config).toMatchObject({ LINE_ITEM_PUSH: true, LINE_ITEM_CHANGES_KEY: 'line-items:changes', LINE_ITEM_PUSH_WAIT_MS: 5_000, LINE_ITEM_REFRESH_MS: 300_000 });
+  });
+
+  it('takes its own values and names a bad one', () => {
+    // Act
+    const config = loadConfig({ ...base, LINE_ITEM_PUSH: 'false', LINE_ITEM_CHANGES_KEY: 'test:changes', LINE_ITEM_PUSH_WAIT_MS: '250' });
+    // Assess
+    expect(config).toMatchObject({ LINE_ITEM_PUSH: false, LINE_ITEM_CHANGES_KEY: 'test:changes', LINE_ITEM_PUSH_WAIT_MS: 250 });
+    expect(() => loadConfig({ ...base, LINE_ITEM_PUSH: 'maybe' })).toThrow(/LINE_ITEM_PUSH:/);
+    expect(() => loadConfig({ ...base, LINE_ITEM_PUSH_WAIT_MS: '0' })).toThrow(/LINE_ITEM_PUSH_WAIT_MS:/);
+    expect(() => loadConfig({ ...base, LINE_ITEM_CHANGES_KEY: '' })).toThrow(/LINE_ITEM_CHANGES_KEY:/);
+  });
+});
