@@ -9,8 +9,10 @@
  *   - a record of a held deal is dead-lettered as `held`, never published;
  *   - a record the domain cannot read is dead-lettered as `failed` at once (the same bytes will not read
  *     better on a retry), and holds its deal;
- *   - an event is published; a failed publication is retried with exponential backoff up to
- *     `retry.attempts` times in all, then dead-lettered as `failed` (its deal's later events as `held`).
+ *   - an event is published; a publication that failed in a way that may pass (throttling, an outage)
+ *     is retried with exponential backoff up to `retry.attempts` times in all; one the topic refused
+ *     for good (an invalid parameter, too large) is not retried. Either way it ends dead-lettered as
+ *     `failed` (its deal's later events as `held`), without holding up the other deals' records.
  * Dead letters are written after their deal is held (so a crash in between at worst holds a deal with
  * nothing in the queue, which the redrive clears). If holding or dead-lettering itself fails, the
  * records concerned are reported as failed: the event source mapping retries from the first of them,
@@ -91,17 +93,23 @@ export async function processChanges(records: readonly DynamoDBRecord[], deps: C
   const pending = new Map<string, number>(); // event id → record index
   plans.forEach((plan, index) => plan.kind === 'publish' && pending.set(plan.event.eventId, index));
   const published: DomainEvent[] = [];
-  const lastError = new Map<number, Error>();
-  for (let attempt = 1; attempt <= retry.attempts && pending.size > 0; attempt++) {
+  const lastError = new Map<number, { error: Error; attempts: number }>();
+  // A deal whose event was refused for good is not tried again: its later events wait behind that one.
+  const refusedDeals = new Set<string>();
+  for (let attempt = 1; attempt <= retry.attempts; attempt++) {
+    const events = [...pending.values()].filter((index) => !refusedDeals.has(dealOf(index))).map((index) => (plans[index] as { event: DomainEvent }).event);
+    if (events.length === 0) break;
     if (attempt > 1) await (deps.sleep ?? defaultSleep)(backoffDelay(retry, attempt - 1));
-    const events = [...pending.values()].map((index) => (plans[index] as { event: DomainEvent }).event);
     const outcomes = await deps.publisher.publish(events);
     outcomes.forEach((outcome, position) => {
       const index = pending.get(events[position]!.eventId)!;
       if (outcome.ok) {
         published.push(events[position]!);
         pending.delete(outcome.eventId);
-      } else lastError.set(index, outcome.error);
+        return;
+      }
+      lastError.set(index, { error: outcome.error, attempts: attempt });
+      if (!outcome.retryable) refusedDeals.add(dealOf(index));
     });
   }
   // A deal's first unpublished event is the failed one; its later ones wait behind it.
@@ -112,7 +120,7 @@ export async function processChanges(records: readonly DynamoDBRecord[], deps: C
     if (plan.kind !== 'publish' || !pending.has(plan.event.eventId)) return;
     plans[index] = stopped.has(dealId)
       ? { kind: 'letter', reason: 'held', error: new Error(`deal ${dealId} is held behind a dead-lettered change`), attempts: 0 }
-      : { kind: 'letter', reason: 'failed', error: lastError.get(index) ?? new Error('not published'), attempts: retry.attempts };
+      : { kind: 'letter', reason: 'failed', error: lastError.get(index)?.error ?? new Error('not published'), attempts: lastError.get(index)?.attempts ?? retry.attempts };
     stopped.add(dealId);
   });
 

@@ -1,6 +1,12 @@
 import type { DomainEvent } from '../domain-events/types.js';
 
-export type PublishOutcome = { eventId: string; ok: true } | { eventId: string; ok: false; error: Error };
+export type PublishOutcome =
+  | { eventId: string; ok: true }
+  /**
+   * `retryable`: the failure may pass (throttling, a 5xx, an outage); false when the topic refused the
+   * event itself (an invalid parameter, a message too large), which no retry changes.
+   */
+  | { eventId: string; ok: false; error: Error; retryable: boolean };
 
 /**
  * Where the change processor hands domain events for every consumer (an SNS FIFO topic in AWS and

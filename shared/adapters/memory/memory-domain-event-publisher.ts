@@ -3,24 +3,27 @@ import type { DomainEventPublisher, PublishOutcome } from '../../ports/domain-ev
 
 /**
  * Keeps published events in memory, deduplicated by event id like the topic. `refuse` makes the
- * publisher fail chosen events (a topic refusing them), honouring the port's per-deal order rule.
+ * publisher fail chosen events, honouring the port's per-deal order rule: an Error is a failure that
+ * may pass (retryable), `{ error, retryable: false }` a refusal no retry changes.
  */
 export class MemoryDomainEventPublisher implements DomainEventPublisher {
   readonly published: DomainEvent[] = [];
   /** Every publish attempt per event id (including refused ones). */
   readonly attempts = new Map<string, number>();
-  refuse: (event: DomainEvent) => Error | undefined = () => undefined;
+  refuse: (event: DomainEvent) => Error | { error: Error; retryable: boolean } | undefined = () => undefined;
   private readonly seen = new Set<string>();
 
   async publish(events: readonly DomainEvent[]): Promise<PublishOutcome[]> {
     const failedDeals = new Set<string>();
     return events.map((event) => {
       this.attempts.set(event.eventId, (this.attempts.get(event.eventId) ?? 0) + 1);
-      if (failedDeals.has(event.dealId)) return { eventId: event.eventId, ok: false, error: new Error(`behind a failed event of deal ${event.dealId}`) };
-      const error = this.refuse(event);
-      if (error) {
+      if (failedDeals.has(event.dealId)) return { eventId: event.eventId, ok: false, error: new Error(`behind a failed event of deal ${event.dealId}`), retryable: true };
+      const refusal = this.refuse(event);
+      if (refusal) {
         failedDeals.add(event.dealId);
-        return { eventId: event.eventId, ok: false, error };
+        return refusal instanceof Error
+          ? { eventId: event.eventId, ok: false, error: refusal, retryable: true }
+          : { eventId: event.eventId, ok: false, error: refusal.error, retryable: refusal.retryable };
       }
       if (!this.seen.has(event.eventId)) {
         this.seen.add(event.eventId);

@@ -52,7 +52,12 @@ export class SnsDomainEventPublisher implements DomainEventPublisher {
         if (!outcome.ok) {
           // The deal's later events must not overtake this one.
           for (const later of queue) {
-            outcomes.set(later, { eventId: later.eventId, ok: false, error: new PublishRefusedError('BehindFailedEvent', `an earlier event of deal ${event.dealId} (${event.eventId}) was not published`) });
+            outcomes.set(later, {
+              eventId: later.eventId,
+              ok: false,
+              error: new PublishRefusedError('BehindFailedEvent', `an earlier event of deal ${event.dealId} (${event.eventId}) was not published`),
+              retryable: true,
+            });
           }
           queue.length = 0;
         }
@@ -87,11 +92,16 @@ export class SnsDomainEventPublisher implements DomainEventPublisher {
       return chunk.map((event, index) => {
         const failure = failed.get(index);
         return failure
-          ? { eventId: event.eventId, ok: false, error: new PublishRefusedError(failure.Code ?? 'Failed', failure.Message ?? 'refused by the topic') }
+          ? {
+              eventId: event.eventId,
+              ok: false,
+              error: new PublishRefusedError(failure.Code ?? 'Failed', failure.Message ?? 'refused by the topic'),
+              retryable: failure.SenderFault !== true,
+            }
           : { eventId: event.eventId, ok: true };
       });
     } catch (err) {
-      if (chunk.length === 1) return [{ eventId: chunk[0]!.eventId, ok: false, error: err as Error }];
+      if (chunk.length === 1) return [{ eventId: chunk[0]!.eventId, ok: false, error: err as Error, retryable: isRetryable(err) }];
       return Promise.all(chunk.map((event) => this.publishOne(event)));
     }
   }
@@ -102,7 +112,20 @@ export class SnsDomainEventPublisher implements DomainEventPublisher {
       await this.options.client.send(new PublishCommand({ TopicArn: this.options.topicArn, ...entry }));
       return { eventId: event.eventId, ok: true };
     } catch (err) {
-      return { eventId: event.eventId, ok: false, error: err as Error };
+      return { eventId: event.eventId, ok: false, error: err as Error, retryable: isRetryable(err) };
     }
   }
+}
+
+/**
+ * A failure that may pass: the SDK marks throttling and transient errors retryable (after its own
+ * retries with backoff), and a server fault or a failed connection may clear. A 4xx the service
+ * answered (invalid parameter, message too large, authorization) will not.
+ */
+function isRetryable(err: unknown): boolean {
+  const failure = err as { $retryable?: unknown; $fault?: string; $metadata?: { httpStatusCode?: number } };
+  if (failure.$retryable) return true;
+  const status = failure.$metadata?.httpStatusCode;
+  if (status === undefined) return true;
+  return failure.$fault !== 'client' && status >= 500;
 }

@@ -75,6 +75,24 @@ describe('the change processor', () => {
     expect(batch.failedRecords).toEqual([]);
   });
 
+  it('does not retry an event the topic refused for good, and does not hold up other deals meanwhile', async () => {
+    // Prepare
+    const { deps, publisher, deadLetters, delays } = harness();
+    const [a1, a2] = dealHistory('deal-a', 2);
+    const [b1] = dealHistory('deal-b', 1);
+    publisher.refuse = (event) => (event.dealId === 'deal-a' ? { error: new Error('InvalidParameter: message too long'), retryable: false } : undefined);
+    // Act
+    await processChanges([a1!, a2!, b1!], deps);
+    // Assess
+    expect(publisher.attempts.get('deal-a-e1')).toBe(1);
+    expect(delays).toEqual([]);
+    expect(publisher.published.map((e) => e.eventId)).toEqual(['deal-b-e1']);
+    expect(deadLetters.letters.map((l) => [l.eventId, l.reason, l.attempts])).toEqual([
+      ['deal-a-e1', 'failed', 1],
+      ['deal-a-e2', 'held', 0],
+    ]);
+  });
+
   it('dead-letters an unreadable record at once and holds every later record of its deal, even in later batches', async () => {
     // Prepare
     const { deps, publisher, deadLetters } = harness();
