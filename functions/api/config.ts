@@ -32,6 +32,8 @@ const ENV_SCHEMA = z.object({
   DEALS_TABLE_NAME: nonEmpty,
   HISTORY_TABLE_NAME: nonEmpty,
   IDEMPOTENCY_TABLE_NAME: nonEmpty,
+  /** Engagement scores (the engagement routes only). */
+  ENGAGEMENT_TABLE_NAME: nonEmpty,
   /** JSON array of "METHOD /path" route keys, set by the API stack for the fallback handler. */
   API_ROUTES: routeKeys,
   /** Per-client rate limit (every route behind the JWT authorizer), set by the API stack. */

@@ -9,8 +9,10 @@ import {
   type DynamoDbAction,
   type RepositoryCalls,
   type TableGrant,
+  engagementStoreGrant,
   repositoryGrants,
 } from '../../shared/adapters/dynamodb/iam-grants.js';
+import type { EngagementStore } from '../../shared/ports/engagement-store.js';
 
 export { GROUPS, type Group };
 export type { DynamoDbAction, TableGrant };
@@ -22,6 +24,7 @@ export const TABLE_ENV_VARS = {
   deals: 'DEALS_TABLE_NAME',
   history: 'HISTORY_TABLE_NAME',
   idempotency: 'IDEMPOTENCY_TABLE_NAME',
+  engagement: 'ENGAGEMENT_TABLE_NAME',
 } as const;
 export type TableKey = keyof typeof TABLE_ENV_VARS;
 
@@ -68,6 +71,8 @@ const IDEMPOTENCY_RECORDS: TableGrant = { actions: ['DeleteItem', 'GetItem', 'Pu
 const calls = (made: RepositoryCalls) => repositoryGrants(made);
 /** The same for a POST that honours Idempotency-Key. */
 const idempotent = (made: RepositoryCalls) => ({ ...repositoryGrants(made), idempotency: IDEMPOTENCY_RECORDS });
+/** The engagement table alone, for a handler that makes these EngagementStore calls (and no other). */
+const engagement = (made: readonly (keyof EngagementStore)[]) => ({ engagement: engagementStoreGrant(made) });
 
 const DEAL_WRITERS = ['deal_manager'] as const;
 const CAMPAIGN_WRITERS = ['campaign_manager', 'deal_manager'] as const;
@@ -90,6 +95,10 @@ export const ROUTES: readonly RouteDefinition[] = [
   { id: 'CampaignsList', method: 'GET', path: '/deals/{dealId}/campaigns', entry: 'functions/api/campaigns/list.ts', auth: 'jwt', groups: 'any', tables: calls({ repo: ['getDeal', 'listCampaigns'] }) },
   { id: 'CampaignsGet', method: 'GET', path: '/deals/{dealId}/campaigns/{campaignId}', entry: 'functions/api/campaigns/get.ts', auth: 'jwt', groups: 'any', tables: calls({ repo: ['getDeal', 'getCampaign'] }) },
   { id: 'CampaignsAmend', method: 'PATCH', path: '/deals/{dealId}/campaigns/{campaignId}', entry: 'functions/api/campaigns/amend.ts', auth: 'jwt', groups: CAMPAIGN_WRITERS, tables: calls({ repo: ['getDeal', 'getCampaign', 'listCampaigns', 'saveCampaign'], biddingSettings: ['getBiddingSettings'] }) },
+
+  // Engagement scores, kept by the engagement consumer from domain events: read only, never recomputed here.
+  { id: 'DealEngagementGet', method: 'GET', path: '/deals/{dealId}/engagement', entry: 'functions/api/engagement/get.ts', auth: 'jwt', groups: 'any', tables: engagement(['get']) },
+  { id: 'EngagementList', method: 'GET', path: '/engagement', entry: 'functions/api/engagement/list.ts', auth: 'jwt', groups: 'any', tables: engagement(['listByAccount']) },
 
   // An account's allowed buyer seats and PMP deal ids: its members read them, only admins write them.
   { id: 'BiddingSettingsGet', method: 'GET', path: '/accounts/{accountId}/bidding-settings', entry: 'functions/api/accounts/bidding-settings-get.ts', auth: 'jwt', groups: 'any', tables: calls({ biddingSettings: ['getBiddingSettings'] }) },

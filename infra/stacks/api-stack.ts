@@ -235,6 +235,7 @@ export class ApiStack extends Stack {
       deals: props.dealsTable,
       history: props.historyTable,
       idempotency: props.idempotencyTable,
+      engagement: props.engagementTable,
     };
     const apiRouteKeys = JSON.stringify(concreteRouteKeys(this.routes));
     const clientRateLimitEnvironment = {

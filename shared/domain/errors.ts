@@ -29,7 +29,7 @@ export class ValidationError extends DomainError {
 /** The entity does not exist, or the caller may not see it (never reveal which). → 404 */
 export class NotFoundError extends DomainError {
   readonly code = 'not_found';
-  constructor(readonly entity: 'deal' | 'campaign' | 'version' | 'bidding settings', readonly id: string) {
+  constructor(readonly entity: 'deal' | 'campaign' | 'version' | 'bidding settings' | 'engagement score', readonly id: string) {
     super(`${entity} ${id} not found`);
   }
 }

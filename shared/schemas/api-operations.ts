@@ -14,6 +14,7 @@ import {
   DealVersionListResponse,
   ListDealsQuery,
 } from './deal.js';
+import { EngagementListResponse, EngagementResponse, ListEngagementQuery } from './engagement.js';
 import { HealthResponse, OpenApiDocumentResponse } from './meta.js';
 import { AccountPathParams, CampaignPathParams, DealPathParams, DealVersionPathParams } from './params.js';
 
@@ -215,6 +216,32 @@ export const API_OPERATIONS = {
     acceptsIdempotencyKey: false,
     success: { status: 200, description: 'A page of audit entries', schema: AuditListResponse, etag: false },
     errors: [400, ...READ_ERRORS],
+  }),
+  'GET /deals/{dealId}/engagement': secured({
+    method: 'GET',
+    path: '/deals/{dealId}/engagement',
+    operationId: 'getDealEngagement',
+    summary: "Get a deal's engagement score",
+    description: 'The score as of the latest change of the deal or its campaigns. 404 when the deal has no score yet (or the caller may not see it).',
+    action: 'deal.read',
+    pathParams: DealPathParams,
+    requiresIfMatch: false,
+    acceptsIdempotencyKey: false,
+    success: { status: 200, description: 'The engagement score', schema: EngagementResponse, etag: false },
+    errors: READ_ERRORS,
+  }),
+  'GET /engagement': secured({
+    method: 'GET',
+    path: '/engagement',
+    operationId: 'listEngagement',
+    summary: "List an account's deals by engagement score, highest first",
+    description: 'accountId is required unless the caller belongs to exactly one account; tier narrows the list to one tier.',
+    action: 'deal.read',
+    query: ListEngagementQuery,
+    requiresIfMatch: false,
+    acceptsIdempotencyKey: false,
+    success: { status: 200, description: 'A page of scores', schema: EngagementListResponse, etag: false },
+    errors: [400, 401, 403, 500],
   }),
   'POST /deals/{dealId}/campaigns': secured({
     method: 'POST',

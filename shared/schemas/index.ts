@@ -4,6 +4,7 @@ export * from './deal.js';
 export * from './campaign.js';
 export * from './bidding-settings.js';
 export * from './audit.js';
+export * from './engagement.js';
 export * from './errors.js';
 export * from './params.js';
 export * from './meta.js';

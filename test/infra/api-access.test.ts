@@ -20,7 +20,7 @@ import {
   DEFAULT_CLIENT_RATE_LIMIT,
   PUBLIC_ROUTE_THROTTLE,
 } from '../../infra/stacks/api-stack.js';
-import { DEALS_INDEXES, DataStack } from '../../infra/stacks/data-stack.js';
+import { DEALS_INDEXES, DataStack, ENGAGEMENT_INDEXES } from '../../infra/stacks/data-stack.js';
 import { CLIENT_RATE_LIMITER_GRANT } from '../../shared/adapters/dynamodb/iam-grants.js';
 import {
   SKIP_BUNDLING,
@@ -39,7 +39,7 @@ let resources: Record<string, Resource>;
 
 useSynthesizedApiStack((synth) => ({ stubRoot, data, resources } = synth));
 
-type TableName = 'deals' | 'history' | 'idempotency' | 'rateLimit';
+type TableName = 'deals' | 'history' | 'idempotency' | 'rateLimit' | 'engagement';
 type Granted = { table: string[]; indexes: string[] };
 
 /** What the function may do on each table, split into actions on the table and on its indexes. */
@@ -49,6 +49,7 @@ function grantsOf(fnLogicalId: string): Record<TableName, Granted> {
     history: data.historyTable,
     idempotency: data.idempotencyTable,
     rateLimit: data.rateLimitTable,
+    engagement: data.engagementTable,
   };
   const statements = statementsOf(fnLogicalId);
   const out = {} as Record<TableName, Granted>;
@@ -70,7 +71,7 @@ function grantsOf(fnLogicalId: string): Record<TableName, Granted> {
 
 /**
  * The "DynamoDB actions per route" table of docs/design.md: route key → table → granted actions.
- * A cell lists actions (`Query (indexes)` for the deals indexes) or `—` for none.
+ * A cell lists actions (`Query (indexes)` for the table's indexes) or `—` for none.
  */
 function documentedGrants(): Record<string, Record<TableName, Granted>> {
   const md = readFileSync(join(REPO_ROOT, 'docs/design.md'), 'utf8');
@@ -86,16 +87,16 @@ function documentedGrants(): Record<string, Record<TableName, Granted>> {
     return { table: table.sort(), indexes: indexes.sort() };
   };
   return Object.fromEntries(
-    rows.map(([route, deals, history, idempotency, rateLimit]) => [
+    rows.map(([route, deals, history, idempotency, rateLimit, engagement]) => [
       route!.replace(/`/g, ''),
-      { deals: cell(deals!), history: cell(history!), idempotency: cell(idempotency!), rateLimit: cell(rateLimit!) },
+      { deals: cell(deals!), history: cell(history!), idempotency: cell(idempotency!), rateLimit: cell(rateLimit!), engagement: cell(engagement!) },
     ]),
   );
 }
 
 describe('least privilege', () => {
   const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'];
-  const tableKeys = ['deals', 'history', 'idempotency', 'rateLimit'] as const;
+  const tableKeys = ['deals', 'history', 'idempotency', 'rateLimit', 'engagement'] as const;
 
   it('gives every route exactly the actions docs/design.md lists for it, table by table', () => {
     // Prepare
@@ -146,7 +147,7 @@ describe('least privilege', () => {
   it('lets read routes write nothing but their own request count', () => {
     for (const r of ROUTES.filter((x) => x.method === 'GET')) {
       const grants = grantsOf(functionOfRoute(routeKey(r)));
-      for (const key of ['deals', 'history', 'idempotency'] as const) {
+      for (const key of ['deals', 'history', 'idempotency', 'engagement'] as const) {
         const actions = [...grants[key].table, ...grants[key].indexes];
         expect(actions.filter((a) => WRITES.includes(a)), `${routeKey(r)} on ${key}`).toEqual([]);
       }
@@ -173,6 +174,25 @@ describe('least privilege', () => {
     expect(Object.keys(DEALS_INDEXES).length).toBeGreaterThan(0);
     for (const index of Object.keys(DEALS_INDEXES)) expect(listing).toContain(`/index/${index}"`);
     for (const [, p] of ofType('AWS::IAM::Policy')) expect(JSON.stringify(p.Properties)).not.toContain('/index/*');
+  });
+
+  it('binds the engagement table to the engagement routes only: GetItem for one score, Query on each named score index for the listing', () => {
+    for (const r of ROUTES) {
+      // Act
+      const { table, indexes } = grantsOf(functionOfRoute(routeKey(r))).engagement;
+      // Assess
+      const expected =
+        routeKey(r) === 'GET /deals/{dealId}/engagement'
+          ? { table: ['dynamodb:GetItem'], indexes: [] }
+          : routeKey(r) === 'GET /engagement'
+            ? { table: [], indexes: ['dynamodb:Query'] }
+            : { table: [], indexes: [] };
+      expect({ table, indexes }, routeKey(r)).toEqual(expected);
+      const env = resources[functionOfRoute(routeKey(r))]!.Properties.Environment.Variables as Record<string, unknown>;
+      expect('ENGAGEMENT_TABLE_NAME' in env, routeKey(r)).toBe(routeKey(r).includes('engagement'));
+    }
+    const listing = JSON.stringify(statementsOnTable(statementsOf(functionOfRoute('GET /engagement')), data.engagementTable));
+    for (const index of Object.keys(ENGAGEMENT_INDEXES)) expect(listing).toContain(`/index/${index}"`);
   });
 
   it('uses Powertools idempotency records only on the POST routes', () => {

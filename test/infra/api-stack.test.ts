@@ -53,7 +53,7 @@ useSynthesizedApiStack((synth) => ({ stubRoot, template, resources } = synth));
 describe('route table', () => {
   it('matches docs/design.md: methods, paths, handler modules, auth and groups', () => {
     const expected = designRoutes();
-    expect(expected).toHaveLength(18);
+    expect(expected).toHaveLength(20);
     const actual = ROUTES.map((r) => ({ method: r.method, path: r.path, entry: r.entry, auth: r.auth, groups: r.groups === 'any' ? 'any' : [...r.groups] }));
     expect(new Set(actual.map((r) => routeKey(r))).size).toBe(actual.length);
     expect(actual).toEqual(expect.arrayContaining(expected.map((e) => expect.objectContaining(e))));
@@ -85,7 +85,7 @@ describe('HTTP API', () => {
         expect(route!.Properties.AuthorizerId).toBeUndefined();
       }
     }
-    expect(ofType('AWS::ApiGatewayV2::Route')).toHaveLength(18);
+    expect(ofType('AWS::ApiGatewayV2::Route')).toHaveLength(20);
     const publicRoutes = ofType('AWS::ApiGatewayV2::Route').filter(([, x]) => x.Properties.AuthorizationType !== 'JWT');
     expect(publicRoutes.map(([, x]) => x.Properties.RouteKey).sort()).toEqual(['ANY /{proxy+}', 'GET /health', 'GET /openapi.json']);
   });

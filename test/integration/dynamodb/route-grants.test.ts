@@ -10,15 +10,21 @@ import { REPO_ROOT } from '../../../infra/constructs/project-function.js';
 import { localClientConfig } from '../../../local/dynamodb/launch.js';
 import { DynamoBiddingSettingsRepository } from '../../../shared/adapters/dynamodb/bidding-settings-repository.js';
 import { DynamoDealRepository } from '../../../shared/adapters/dynamodb/deal-repository.js';
-import { type RepositoryCalls, repositoryGrants } from '../../../shared/adapters/dynamodb/iam-grants.js';
+import { DynamoEngagementStore } from '../../../shared/adapters/dynamodb/engagement-store.js';
+import { type RepositoryCalls, engagementStoreGrant, repositoryGrants } from '../../../shared/adapters/dynamodb/iam-grants.js';
 import { biddingSettingsAuditEntry, createBiddingSettings } from '../../../shared/domain/account/bidding-settings.js';
 import type { ChangeContext } from '../../../shared/domain/actor.js';
 import type { BiddingSettingsRepository } from '../../../shared/ports/bidding-settings-repository.js';
 import type { DealRepository } from '../../../shared/ports/deal-repository.js';
+import type { EngagementStore } from '../../../shared/ports/engagement-store.js';
 import { testDeps } from '../../unit/functions/support/deps.js';
 import { ADMIN, apiEvent, type Caller, DEAL_MANAGER, type EventOptions } from '../../unit/functions/support/events.js';
 import { invoke } from '../../unit/functions/support/invoke.js';
+import { changeEventsTableName } from '../../support/change-events-table.js';
 import { useDynamoDbLocal } from '../../support/dynamodb-local.js';
+import { engagementTableName } from '../../support/engagement-table.js';
+import { at, DealStory } from '../../unit/engagement/fixtures.js';
+import { applyAll } from './engagement-store.contract.js';
 
 /**
  * Every signed-in route's handler, run on its paths against the DynamoDB repositories on DynamoDB
@@ -103,6 +109,8 @@ describe('each route handler makes exactly the repository calls its route is gra
       { event: (f) => ({ routeKey: 'GET /deals/{dealId}/versions/{version}', pathParameters: { dealId: f.dealId, version: '1' } }) },
     ],
     'GET /deals/{dealId}/audit': [{ event: (f) => ({ routeKey: 'GET /deals/{dealId}/audit', pathParameters: { dealId: f.dealId } }) }],
+    'GET /deals/{dealId}/engagement': [{ event: (f) => ({ routeKey: 'GET /deals/{dealId}/engagement', pathParameters: { dealId: f.dealId } }) }],
+    'GET /engagement': [{ event: () => ({ routeKey: 'GET /engagement', query: { accountId: ACCOUNT } }) }],
     'POST /deals/{dealId}/campaigns': [
       { event: (f) => ({ routeKey: 'POST /deals/{dealId}/campaigns', pathParameters: { dealId: f.dealId }, body: campaignBody, headers: withKey(campaignKey) }) },
       {
@@ -147,7 +155,7 @@ describe('each route handler makes exactly the repository calls its route is gra
   let fixture: Fixture;
   let deps: ApiDeps;
   let secondStore: DynamoDBPersistenceLayer;
-  const recordedCalls = { repo: new Set<string>(), biddingSettings: new Set<string>() };
+  const recordedCalls = { repo: new Set<string>(), biddingSettings: new Set<string>(), engagement: new Set<string>() };
   const signedIn = ROUTES.filter((r) => r.auth === 'jwt');
 
   beforeAll(async () => {
@@ -165,12 +173,17 @@ describe('each route handler makes exactly the repository calls its route is gra
     const settings = new DynamoBiddingSettingsRepository({ client: ddb.doc, dealsTableName: ddb.tables.deals, historyTableName: ddb.tables.history });
     const allowed = createBiddingSettings(ACCOUNT, { allowedSeats: [SEAT, `${SEAT}-2`], allowedPmpDealIds: [] }, change());
     await settings.createBiddingSettings(allowed, biddingSettingsAuditEntry(allowed, 'biddingSettings.created', change()));
-    deps = testDeps({
-      repo: recording(setup, recordedCalls.repo),
-      biddingSettings: recording(settings, recordedCalls.biddingSettings),
-      idempotencyStore: new DynamoDBPersistenceLayer({ tableName: ddb.tables.idempotency, awsSdkV3Client: plain }),
-      newId: () => randomUUID(),
-    });
+    const engagement = new DynamoEngagementStore({ client: ddb.doc, tableName: engagementTableName(), changeEventsTableName: changeEventsTableName() });
+    deps = {
+      ...testDeps({
+        repo: recording(setup, recordedCalls.repo),
+        biddingSettings: recording(settings, recordedCalls.biddingSettings),
+        idempotencyStore: new DynamoDBPersistenceLayer({ tableName: ddb.tables.idempotency, awsSdkV3Client: plain }),
+        newId: () => randomUUID(),
+      }),
+      // The engagement routes' store (functions/api/engagement/deps.ts); the other routes never touch it.
+      engagement: recording(engagement as EngagementStore, recordedCalls.engagement),
+    } as ApiDeps;
     // The fixture is made through the handlers too, unrecorded.
     const createDeal = (await import(join(REPO_ROOT, 'functions/api/deals/create.js'))).makeHandler as (d: ApiDeps) => Parameters<typeof invoke>[0];
     const createCampaign = (await import(join(REPO_ROOT, 'functions/api/campaigns/create.js'))).makeHandler as (d: ApiDeps) => Parameters<typeof invoke>[0];
@@ -179,6 +192,8 @@ describe('each route handler makes exactly the repository calls its route is gra
     const campaign = await invoke(createCampaign(deps), apiEvent({ routeKey: 'POST /deals/{dealId}/campaigns', caller: DEAL_MANAGER, pathParameters: { dealId }, body: { ...campaignBody, seat: undefined } }));
     expect(campaign.status, JSON.stringify(campaign.body)).toBe(201);
     fixture = { dealId, campaignId: campaign.body.id as string, submittable: await newDeal(), cancellable: await newDeal() };
+    // The deal's engagement score, as the engagement consumer would have stored it.
+    await applyAll(engagement, [new DealStory({ dealId, accountId: ACCOUNT }).created(at(0))]);
   });
 
   it('has a scenario for every signed-in route', () => {
@@ -190,6 +205,7 @@ describe('each route handler makes exactly the repository calls its route is gra
     const { makeHandler } = (await import(join(REPO_ROOT, route.entry))) as { makeHandler: (d: ApiDeps) => Parameters<typeof invoke>[0] };
     recordedCalls.repo.clear();
     recordedCalls.biddingSettings.clear();
+    recordedCalls.engagement.clear();
     // Act
     for (const step of SCENARIOS[routeKey(route)]!) {
       const handler = makeHandler(step.secondIdempotencyStore ? { ...deps, idempotencyStore: secondStore } : deps);
@@ -204,7 +220,13 @@ describe('each route handler makes exactly the repository calls its route is gra
       biddingSettings: [...recordedCalls.biddingSettings] as (keyof BiddingSettingsRepository)[],
     };
     const { deals, history } = repositoryGrants(made);
-    expect({ deals, history }).toEqual({ deals: route.tables.deals, history: route.tables.history });
+    const repositoriesBound = route.tables.deals !== undefined || route.tables.history !== undefined;
+    const repositoriesCalled = made.repo!.length + made.biddingSettings!.length > 0;
+    const engagementCalls = [...recordedCalls.engagement] as (keyof EngagementStore)[];
+    expect({
+      ...(repositoriesBound || repositoriesCalled ? { deals, history } : {}),
+      ...(engagementCalls.length > 0 ? { engagement: engagementStoreGrant(engagementCalls) } : {}),
+    }).toEqual({ deals: route.tables.deals, history: route.tables.history, engagement: route.tables.engagement });
   });
 });
 

@@ -7,6 +7,7 @@ const defaults: Record<string, string> = {
   DEALS_TABLE_NAME: 'unit-deals',
   HISTORY_TABLE_NAME: 'unit-history',
   IDEMPOTENCY_TABLE_NAME: 'unit-idempotency',
+  ENGAGEMENT_TABLE_NAME: 'unit-engagement',
   RATE_LIMIT_TABLE_NAME: 'unit-rate-limit',
   CLIENT_RATE_LIMIT_REQUESTS: '20',
   CLIENT_RATE_LIMIT_WINDOW_SECONDS: '1',
