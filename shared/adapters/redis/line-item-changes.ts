@@ -50,6 +50,35 @@ export function createLineItemFeedRedis(url: string, options: { maxWaitMs: numbe
   });
 }
 
+/**
+ * A connection for publishing from a Lambda function: commands wait for the connection (a cold start
+ * connects on first use), each one bounded, so a Redis outage fails the batch quickly and SQS retries it.
+ */
+export function createLineItemPublisherRedis(options: {
+  host: string;
+  port: number;
+  tls: boolean;
+  password?: string | undefined;
+  /** Connection errors (the client reconnects by itself; a command that fails rejects on its own). Default: ignored. */
+  onError?: (error: Error) => void;
+  extra?: RedisOptions;
+}): Redis {
+  const redis = new Redis({
+    host: options.host,
+    port: options.port,
+    ...(options.tls ? { tls: {} } : {}),
+    ...(options.password ? { password: options.password } : {}),
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    commandTimeout: 2_000,
+    retryStrategy: (times) => Math.min(100 * times, 1_000),
+    ...options.extra,
+  });
+  redis.on('error', (error: Error) => options.onError?.(error));
+  return redis;
+}
+
 const EVENT_TYPES: ReadonlySet<string> = new Set<string>([...DEAL_EVENT_TYPES, ...CAMPAIGN_EVENT_TYPES]);
 
 /** The stream entry's fields of a change. */
