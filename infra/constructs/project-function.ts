@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -82,6 +83,10 @@ export interface ProjectFunctionProps {
   readonly logRetention?: logs.RetentionDays;
   /** Directory `entry` is relative to (holds package-lock.json and tsconfig.json). @default REPO_ROOT */
   readonly projectRoot?: string;
+  /** Runs the function in this VPC (to reach something only there, e.g. ElastiCache); its role may then manage the function's network interfaces. */
+  readonly vpc?: ec2.IVpc;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  readonly securityGroups?: ec2.ISecurityGroup[];
 }
 
 /**
@@ -126,6 +131,7 @@ export class ProjectFunction extends NodejsFunction {
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
       role,
+      ...(props.vpc ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups } : {}),
       projectRoot: root,
       depsLockFilePath: join(root, 'package-lock.json'),
       environment: {
@@ -158,12 +164,32 @@ export class ProjectFunction extends NodejsFunction {
     this.functionLogGroup = logGroup;
     this.entryPath = props.entry;
 
+    // The network interfaces of a function in a VPC: what the managed AWSLambdaVPCAccessExecutionRole
+    // grants (CDK adds that policy only to roles it creates), inline instead of a managed policy.
+    if (props.vpc) {
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      );
+    }
+
     // X-Ray's PutTraceSegments/PutTelemetryRecords support no resource-level permissions; Lambda
-    // adds them with Resource "*" when tracing is active. This is the only wildcard on the role.
+    // adds them with Resource "*" when tracing is active. With the VPC's interface actions above, the
+    // only wildcards on the role.
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so Lambda grants them on "*". Table and log permissions are scoped to their ARNs.',
+      reason: props.vpc
+        ? 'Active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so Lambda grants them on "*"; and the function runs in a VPC: Lambda creates and deletes its network interfaces with the ec2 actions of AWSLambdaVPCAccessExecutionRole, granted on "*" as in that managed policy (Describe* support no resource-level permissions). Table, secret and log permissions are scoped to their ARNs.'
+        : 'Active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so Lambda grants them on "*". Table and log permissions are scoped to their ARNs.',
     });
   }
 

@@ -26,16 +26,19 @@ import {
   type BidderEndpoint,
   type BidderHttpsEndpoint,
 } from '../bidder-endpoint.js';
+import type { EventConsumer } from '../constructs/event-consumer.js';
 import { REPO_ROOT, type ProjectFunction } from '../constructs/project-function.js';
 import { BIDDER_DOCKERFILE, BIDDER_ENV, BIDDER_IMAGE_EXCLUDE, BIDDER_PORT, BIDDER_SECRET_ENV, addBidderSecrets, addBidderTaskRole } from './bidder-task.js';
 import { BIDDER_METRICS, addBiddingAlarms } from './bidding-alarms.js';
 import { REDIS_PORT, REDIS_REPLICAS_TO_ACK, addBudgetStore } from './bidding-redis.js';
+import { addLineItemPush } from './line-item-push.js';
 import { addSpendReconciliation } from './spend-reconciliation.js';
 
 export { BIDDER_DOCKERFILE, BIDDER_ENV, BIDDER_IMAGE_EXCLUDE, BIDDER_PORT, BIDDER_SECRET_ENV, NOTICE_SIGNING_FIRST_KEY_ID } from './bidder-task.js';
 export { REDIS_PORT, REDIS_REPLICAS_TO_ACK } from './bidding-redis.js';
 export { BIDDER_METRICS, BIDDING_RUNBOOK } from './bidding-alarms.js';
 export { SPEND_RECONCILE_ENTRY } from './spend-reconciliation.js';
+export { LINE_ITEMS_CONSUMER_ENTRY, LINE_ITEMS_CONSUMER_NAME } from './line-item-push.js';
 
 export interface BiddingStackProps extends StackProps {
   /** Line items: campaigns of approved/active deals are read from it (never written). */
@@ -103,6 +106,8 @@ export class BiddingStack extends Stack {
   readonly bidEvents: kinesis.Stream;
   readonly reconcile: ProjectFunction;
   readonly reconcileDlq: sqs.Queue;
+  /** Domain events of deals and campaigns to the Redis stream every bidder task reads (infra/stacks/line-item-push.ts). */
+  readonly lineItemsConsumer: EventConsumer;
   /** ALB access-log bucket; undefined when the stack's region is unknown at synth time (see ELB2). */
   readonly accessLogBucket?: s3.Bucket;
   /** Alarms by name (BidLatencyP99, Http5xx, AlbTarget5xx, DspBreakerOpen, Overspend, EventBufferDrops, ForgedNotices, RedisMemory, ReconcileDlqDepth, ...). */
@@ -311,6 +316,17 @@ export class BiddingStack extends Stack {
       ec2.Port.tcp(REDIS_PORT),
       'Redis from the bidder tasks',
     );
+
+    // --- line items by push: domain events to the stream the tasks read -----------------------------
+    this.lineItemsConsumer = addLineItemPush(this, {
+      domainEvents: props.domainEvents,
+      changeEventsTable: props.changeEventsTable,
+      vpc: this.vpc,
+      redis: this.redis,
+      redisSecurityGroup: this.redisSecurityGroup,
+      redisAuthSecret: this.redisAuthSecret,
+      projectRoot: root,
+    }).consumer;
 
     // ALB access logs need the log-delivery principal of the region, known only with a concrete region.
     if (!Token.isUnresolved(this.region)) {

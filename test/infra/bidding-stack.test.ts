@@ -9,6 +9,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NoticeKeyRingText } from '../../bidder/notice-signing.js';
+import { LINE_ITEM_EVENT_TYPES } from '../../shared/bidding/line-item-push.js';
 import { INSECURE_LOCAL_HTTP, type BidderHttpsEndpoint } from '../../infra/bidder-endpoint.js';
 import { DEFAULT_CONTEXT } from '../../infra/build-app.js';
 import { REPO_ROOT } from '../../infra/constructs/project-function.js';
@@ -22,10 +23,12 @@ import {
   BIDDING_RUNBOOK,
   BiddingStack,
   NOTICE_SIGNING_FIRST_KEY_ID,
+  LINE_ITEMS_CONSUMER_ENTRY,
   REDIS_REPLICAS_TO_ACK,
   SPEND_RECONCILE_ENTRY,
   type BiddingStackProps,
 } from '../../infra/stacks/bidding-stack.js';
+import { CHANGE_EVENTS_RUNBOOK } from '../../infra/stacks/change-events-alarms.js';
 import { CHANGE_PROCESSOR_ENTRY, CHANGE_REDRIVE_ENTRY, ChangeEventsStack, ENGAGEMENT_CONSUMER_ENTRY } from '../../infra/stacks/change-events-stack.js';
 import { DEALS_INDEXES, DataStack } from '../../infra/stacks/data-stack.js';
 
@@ -97,6 +100,18 @@ function statementsOfRole(b: Built, roleLogicalId: string): Statement[] {
     .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
 }
 
+/** The spend consumer's Kinesis mapping (the line-item consumer has an SQS one). */
+const kinesisMapping = (b: Built): Resource => {
+  const mappings = ofType(b, 'AWS::Lambda::EventSourceMapping').filter(([, r]) => r.Properties.StartingPosition !== undefined);
+  expect(mappings).toHaveLength(1);
+  return mappings[0]![1];
+};
+const lineItemsFunctionId = (b: Built): string => {
+  const functions = ofType(b, 'AWS::Lambda::Function').filter(([, r]) => String(r.Properties.Description).includes(LINE_ITEMS_CONSUMER_ENTRY));
+  expect(functions).toHaveLength(1);
+  return functions[0]![0];
+};
+
 let plain: Built; // no region, insecure local HTTP (as the local stack synthesizes it)
 let regional: Built; // us-east-1 (as `cdk synth` through the CLI), HTTPS endpoint with exchange CIDRs
 
@@ -114,7 +129,7 @@ beforeAll(() => {
   writeFileSync(join(stubRoot, 'package-lock.json'), '{"lockfileVersion":3}');
   mkdirSync(dirname(join(stubRoot, SPEND_RECONCILE_ENTRY)), { recursive: true });
   writeFileSync(join(stubRoot, SPEND_RECONCILE_ENTRY), 'export const handler = async () => ({ batchItemFailures: [] });\n');
-  for (const entry of [CHANGE_PROCESSOR_ENTRY, CHANGE_REDRIVE_ENTRY, ENGAGEMENT_CONSUMER_ENTRY]) {
+  for (const entry of [CHANGE_PROCESSOR_ENTRY, CHANGE_REDRIVE_ENTRY, ENGAGEMENT_CONSUMER_ENTRY, LINE_ITEMS_CONSUMER_ENTRY]) {
     mkdirSync(dirname(join(stubRoot, entry)), { recursive: true });
     writeFileSync(join(stubRoot, entry), 'export const handler = async () => ({});\n');
   }
@@ -447,7 +462,7 @@ describe('Redis (ElastiCache)', () => {
     expect(group!.Properties.Properties).toEqual({ 'maxmemory-policy': 'noeviction' });
   });
 
-  it('lives in the private subnets behind a security group open on 6379 to the bidder tasks only', () => {
+  it('lives in the private subnets behind a security group open on 6379 to the bidder tasks and the line-item consumer only', () => {
     const subnets = one(plain, 'AWS::ElastiCache::SubnetGroup').Properties.SubnetIds as { Ref: string }[];
     expect(subnets.map((s) => s.Ref).every((r) => r.includes('private'))).toBe(true);
     const rg = one(plain, 'AWS::ElastiCache::ReplicationGroup');
@@ -456,7 +471,11 @@ describe('Redis (ElastiCache)', () => {
     const serviceSg = one(plain, 'AWS::ECS::Service').Properties.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups[0];
     const separate = ofType(plain, 'AWS::EC2::SecurityGroupIngress').filter(([, r]) => JSON.stringify(r.Properties.GroupId).includes(sgId));
     const rules = [...((sg.Properties.SecurityGroupIngress as Record<string, unknown>[] | undefined) ?? []), ...separate.map(([, r]) => r.Properties)];
-    expect(rules).toEqual([expect.objectContaining({ IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, SourceSecurityGroupId: serviceSg })]);
+    const consumerSg = plain.resources[lineItemsFunctionId(plain)]!.Properties.VpcConfig.SecurityGroupIds[0];
+    expect(rules).toEqual([
+      expect.objectContaining({ IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, SourceSecurityGroupId: serviceSg }),
+      expect.objectContaining({ IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, SourceSecurityGroupId: consumerSg }),
+    ]);
     expect(sg.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32' })]); // no egress
   });
 });
@@ -477,7 +496,7 @@ describe('bid events and spend reconciliation', () => {
   });
 
   it('consumes them with partial batch failures, bisection, bounded retries and an SQS DLQ', () => {
-    const esm = one(plain, 'AWS::Lambda::EventSourceMapping');
+    const esm = kinesisMapping(plain);
     expect(esm.Properties).toMatchObject({
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BisectBatchOnFunctionError: true,
@@ -499,12 +518,97 @@ describe('bid events and spend reconciliation', () => {
   });
 
   it('binds the spend table (SPEND_TABLE_NAME) to the consumer with exactly the actions it uses: no Scan, GetItem, DeleteItem or BatchWriteItem', () => {
-    const fnOf = (b: Built) => b.resources[one(b, 'AWS::Lambda::EventSourceMapping').Properties.FunctionName.Ref as string]!;
+    const fnOf = (b: Built) => b.resources[kinesisMapping(b).Properties.FunctionName.Ref as string]!;
     expect(JSON.stringify(fnOf(regional).Properties.Environment.Variables.SPEND_TABLE_NAME)).toContain('Fn::ImportValue');
     const roleId = fnOf(regional).Properties.Role['Fn::GetAtt'][0] as string;
     const onSpend = statementsOfRole(regional, roleId).filter((s) => JSON.stringify(s.Resource).includes('Spend'));
     const dynamodbActions = onSpend.flatMap(actionsOf).filter((action) => action.startsWith('dynamodb:'));
     expect(dynamodbActions.sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+  });
+});
+
+describe('line-item consumer (line items by push)', () => {
+  const queueOf = (b: Built, prefix: string): [string, Resource] => {
+    const queues = ofType(b, 'AWS::SQS::Queue').filter(([id]) => id.startsWith(prefix));
+    expect(queues, prefix).toHaveLength(1);
+    return queues[0]!;
+  };
+  const roleStatements = (b: Built) => statementsOfRole(b, b.resources[lineItemsFunctionId(b)]!.Properties.Role['Fn::GetAtt'][0] as string);
+
+  it('has its own FIFO queue on the domain-events topic: raw delivery, only the event types that change line items, a FIFO dead-letter queue after 5 receives', () => {
+    const [queueId, queue] = queueOf(regional, 'LineItemsConsumerQueue');
+    const [deadLettersId, deadLetters] = queueOf(regional, 'LineItemsConsumerDeadLetters');
+    expect(queue.Properties).toMatchObject({ FifoQueue: true, SqsManagedSseEnabled: true });
+    expect(deadLetters.Properties).toMatchObject({ FifoQueue: true, SqsManagedSseEnabled: true });
+    expect(queue.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [deadLettersId, 'Arn'] }, maxReceiveCount: 5 });
+    const subscriptions = ofType(regional, 'AWS::SNS::Subscription').filter(([, r]) => JSON.stringify(r.Properties.Endpoint).includes(queueId));
+    expect(subscriptions).toHaveLength(1);
+    const subscription = subscriptions[0]![1].Properties;
+    expect(subscription).toMatchObject({ Protocol: 'sqs', RawMessageDelivery: true });
+    expect(JSON.stringify(subscription.TopicArn)).toContain('DomainEvents');
+    expect(subscription.FilterPolicy).toEqual({ type: [...LINE_ITEM_EVENT_TYPES] });
+    expect(subscription.FilterPolicy.type).toEqual(expect.arrayContaining(['deal.approved', 'deal.paused', 'campaign.activated', 'campaign.amended']));
+    expect(subscription.FilterPolicy.type).not.toContain('deal.created');
+  });
+
+  it('reads the queue in batches of 10 with partial batch failures', () => {
+    const [queueId] = queueOf(regional, 'LineItemsConsumerQueue');
+    const mappings = ofType(regional, 'AWS::Lambda::EventSourceMapping').filter(([, r]) => JSON.stringify(r.Properties.EventSourceArn).includes(queueId));
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]![1].Properties).toMatchObject({ BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'], FunctionName: { Ref: lineItemsFunctionId(regional) } });
+  });
+
+  it('runs in the private subnets with the Redis endpoint, TLS, the AUTH secret\'s ARN (never the token), the replicas to wait for and the stream key', () => {
+    const fn = regional.resources[lineItemsFunctionId(regional)]!.Properties;
+    expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+    const subnets = fn.VpcConfig.SubnetIds as { Ref: string }[];
+    expect(subnets.length).toBe(2);
+    expect(subnets.every((subnet) => subnet.Ref.includes('private'))).toBe(true);
+    const secretId = ofType(regional, 'AWS::SecretsManager::Secret').find(([id]) => id.startsWith('RedisAuthToken'))![0];
+    expect(fn.Environment.Variables).toMatchObject({
+      REDIS_HOST: { 'Fn::GetAtt': ['Redis', 'PrimaryEndPoint.Address'] },
+      REDIS_PORT: { 'Fn::GetAtt': ['Redis', 'PrimaryEndPoint.Port'] },
+      REDIS_TLS: 'true',
+      REDIS_AUTH_SECRET_ARN: { Ref: secretId },
+      REDIS_REPLICAS_TO_ACK: String(REDIS_REPLICAS_TO_ACK),
+      LINE_ITEM_CHANGES_KEY: 'line-items:changes',
+      EVENT_CONSUMER_NAME: 'line-items',
+    });
+    expect(JSON.stringify(fn.Environment.Variables.CHANGE_EVENTS_TABLE_NAME)).toContain('ChangeEvents');
+    expect(fn.Environment.Variables).not.toHaveProperty('REDIS_AUTH');
+  });
+
+  it('has a security group that admits nothing and reaches only Redis (6379) and HTTPS', () => {
+    const sgId = regional.resources[lineItemsFunctionId(regional)]!.Properties.VpcConfig.SecurityGroupIds[0]['Fn::GetAtt'][0] as string;
+    const sg = regional.resources[sgId]!.Properties;
+    expect(sg.SecurityGroupIngress).toBeUndefined();
+    expect(ofType(regional, 'AWS::EC2::SecurityGroupIngress').filter(([, r]) => JSON.stringify(r.Properties.GroupId).includes(sgId))).toEqual([]);
+    const separate = ofType(regional, 'AWS::EC2::SecurityGroupEgress').filter(([, r]) => JSON.stringify(r.Properties.GroupId).includes(sgId)).map(([, r]) => r.Properties);
+    const redisSg = one(regional, 'AWS::ElastiCache::ReplicationGroup').Properties.SecurityGroupIds[0];
+    expect([...sg.SecurityGroupEgress, ...separate]).toEqual([
+      expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0' }),
+      expect.objectContaining({ IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, DestinationSecurityGroupId: redisSg }),
+    ]);
+  });
+
+  it('may put and get its markers on the changeEvents table, read the Redis AUTH secret and take from its queue: nothing else', () => {
+    const statements = roleStatements(regional);
+    const dynamodb = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamodb).toHaveLength(1);
+    expect(actionsOf(dynamodb[0]!).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+    expect(JSON.stringify(dynamodb[0]!.Resource)).toMatch(/ChangeEvents.*Arn/);
+    const secrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
+    const secretId = ofType(regional, 'AWS::SecretsManager::Secret').find(([id]) => id.startsWith('RedisAuthToken'))![0];
+    expect(secrets).toEqual([expect.objectContaining({ Resource: { Ref: secretId } })]);
+    expect(actionsOf(secrets[0]!).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    const [queueId] = queueOf(regional, 'LineItemsConsumerQueue');
+    for (const s of statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')))) expect(s.Resource).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
+    const services = new Set(statements.flatMap(actionsOf).map((a) => a.split(':')[0]));
+    expect([...services].sort()).toEqual(['dynamodb', 'ec2', 'logs', 'secretsmanager', 'sqs', 'xray']);
+    // Wildcard resources only where AWS allows nothing narrower: X-Ray and the VPC's network interfaces.
+    for (const s of statements.filter((s) => JSON.stringify(s.Resource) === '"*"')) {
+      expect(actionsOf(s).every((a) => a.startsWith('xray:') || /^ec2:(Create|Describe|Delete|Assign|Unassign)/.test(a)), JSON.stringify(s)).toBe(true);
+    }
   });
 });
 
@@ -600,28 +704,29 @@ describe('alarms', () => {
     expect(result).toEqual([expect.objectContaining({ Expression: `MAX([${nodes.map((n) => n.Id).join(', ')}])` })]);
   });
 
-  it('watch the ALB target 5xx and the consumer DLQ depth', () => {
+  it('watch the ALB target 5xx and the consumers\' dead-letter queues', () => {
     expect(byMetric(plain, 'HTTPCode_Target_5XX_Count')).toEqual([expect.objectContaining({ Namespace: 'AWS/ApplicationELB' })]);
     const dlq = byMetric(plain, 'ApproximateNumberOfMessagesVisible');
-    expect(dlq).toEqual([expect.objectContaining({ Namespace: 'AWS/SQS', Threshold: 0 })]);
-    expect(JSON.stringify(dlq[0]!.Dimensions)).toContain('ReconcileDlq');
+    expect(dlq).toEqual([expect.objectContaining({ Namespace: 'AWS/SQS', Threshold: 0 }), expect.objectContaining({ Namespace: 'AWS/SQS', Threshold: 0 })]);
+    expect(dlq.map((alarm) => JSON.stringify(alarm.Dimensions)).sort()).toEqual([expect.stringContaining('LineItemsConsumerDeadLetters'), expect.stringContaining('ReconcileDlq')]);
   });
 
-  it('each link a runbook section that exists', () => {
-    const md = readFileSync(join(REPO_ROOT, BIDDING_RUNBOOK), 'utf8');
-    const slugs = new Set(
-      md
-        .split('\n')
-        .filter((l) => /^#{1,6}\s/.test(l))
-        .map((l) => l.replace(/^#+\s*/, '').trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-')),
-    );
-    const all = alarms(plain);
+  it('each link a runbook section that exists (the bidding runbook; the event consumer\'s, the change-events one)', () => {
+    const slugsOf = (runbook: string) =>
+      new Set(
+        readFileSync(join(REPO_ROOT, runbook), 'utf8')
+          .split('\n')
+          .filter((l) => /^#{1,6}\s/.test(l))
+          .map((l) => l.replace(/^#+\s*/, '').trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-')),
+      );
+    const slugs: Record<string, Set<string>> = { [BIDDING_RUNBOOK]: slugsOf(BIDDING_RUNBOOK), [CHANGE_EVENTS_RUNBOOK]: slugsOf(CHANGE_EVENTS_RUNBOOK) };
+    const all = ofType(plain, 'AWS::CloudWatch::Alarm');
     expect(all.length).toBeGreaterThanOrEqual(7);
-    for (const a of all) {
+    for (const [id, { Properties: a }] of all) {
       const m = /Runbook: (\S+)#([\w-]+)/.exec(a.AlarmDescription as string);
       expect(m, a.AlarmDescription).not.toBeNull();
-      expect(m![1]).toBe(BIDDING_RUNBOOK);
-      expect(slugs.has(m![2]!), `${m![2]} in ${BIDDING_RUNBOOK}`).toBe(true);
+      expect(m![1]).toBe(id.startsWith('LineItemsConsumer') ? CHANGE_EVENTS_RUNBOOK : BIDDING_RUNBOOK);
+      expect(slugs[m![1]!]!.has(m![2]!), `${m![2]} in ${m![1]}`).toBe(true);
     }
   });
 });
