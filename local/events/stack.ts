@@ -20,7 +20,7 @@ import { localClientConfig } from '../dynamodb/launch.js';
 import { DynamoDbStreamReader } from '../dynamodb/stream.js';
 import { startDynamoDbStreamMapping } from './dynamodb-mapping.js';
 import { dynamoDbFailureRecord, failureDestination, type FailureDestination } from './failure-destination.js';
-import { emulatorClients, startEventsEmulator, type EventsEmulator } from './fauxqs.js';
+import { emulatorClients, startEventsEmulator, type EventFaults, type EventsEmulator } from './fauxqs.js';
 import { eventFunction, type EnvironmentAdjustments } from './functions.js';
 import type { SourcePoller } from './pollers.js';
 import { provisionTopology, type EventBus } from './provision.js';
@@ -35,8 +35,11 @@ export interface EventsDescriptor {
   domainEventsTopicArn?: string;
   /** Where the processor puts records it could not publish (its CHANGE_DEAD_LETTER_QUEUE_URL). */
   changeDeadLetterQueueUrl?: string;
-  /** Consumer (EVENT_CONSUMER_NAME, else the function's logical id) → its queue, dead-letter queue and function. */
-  eventConsumers: Record<string, { queueUrl: string; deadLetterQueueUrl?: string; functionName: string }>;
+  /**
+   * Consumer (EVENT_CONSUMER_NAME, else the function's logical id) → its queue, dead-letter queue and
+   * function; `running` false when its function cannot run locally (see the start-up warnings).
+   */
+  eventConsumers: Record<string, { queueUrl: string; deadLetterQueueUrl?: string; functionName: string; running: boolean }>;
   /** Every queue of the app: name → URL. */
   eventQueues: Record<string, string>;
   /** The mappings running: `<stack>/<logicalId>: <source> → <function>`. */
@@ -79,6 +82,8 @@ export class LocalEvents {
   private running: RunningMappings | undefined;
   private readonly clients;
   private readonly mappingsRun: string[] = [];
+  /** `<stack>/<logicalId>` of the mappings running. */
+  private readonly runningIds = new Set<string>();
   private stopped: Promise<void> | undefined;
 
   private constructor(
@@ -92,11 +97,18 @@ export class LocalEvents {
   }
 
   /** Step 1: fauxqs on 127.0.0.1 and the topology of `stacks`; warnings are logged. */
-  static async start(options: { stacks: StackTemplate[]; env: StackEnv; port?: number; log?: (line: string) => void }): Promise<LocalEvents> {
+  static async start(options: {
+    stacks: StackTemplate[];
+    env: StackEnv;
+    port?: number;
+    /** Faults the emulator injects (tests, benchmarks). */
+    faults?: EventFaults;
+    log?: (line: string) => void;
+  }): Promise<LocalEvents> {
     const log = options.log ?? (() => {});
     const topology = readEventTopology(options.stacks, options.env);
     for (const w of topology.warnings) log(`warning: ${w}`);
-    const emulator = await startEventsEmulator({ port: options.port ?? 0, region: options.env.region });
+    const emulator = await startEventsEmulator({ port: options.port ?? 0, region: options.env.region, ...(options.faults ? { faults: options.faults } : {}) });
     return new LocalEvents(emulator, topology, options.stacks, options.env, log);
   }
 
@@ -154,6 +166,7 @@ export class LocalEvents {
     try {
       for (const plan of plans) {
         pollers.push(await this.startPoller(plan, runtime, dynamodb, options));
+        this.runningIds.add(plan.name);
         this.mappingsRun.push(`${plan.name}: ${plan.source.kind === 'sqs' ? plan.source.url : `table ${plan.source.tableName} stream`} → ${plan.def.functionName}`);
       }
     } catch (err) {
@@ -202,6 +215,7 @@ export class LocalEvents {
         queueUrl: queue.url,
         ...(dlq ? { deadLetterQueueUrl: dlq.url } : {}),
         functionName: resolvers.get(m.stack)?.physicalId(m.functionLogicalId) ?? m.functionLogicalId,
+        running: this.runningIds.has(`${m.stack}/${m.logicalId}`),
       };
     }
     const topicArn = everyFunctionEnv('DOMAIN_EVENTS_TOPIC_ARN') ?? (bus.topics.length === 1 ? bus.topics[0]!.arn : undefined);
@@ -259,16 +273,17 @@ export class LocalEvents {
       return undefined;
     }
     if (!mapping.functionLogicalId) return undefined;
+    if (mapping.eventSourceType === 'AWS::Kinesis::Stream') {
+      this.log(`${name}: a Kinesis stream mapping; the bidding part runs it (local/bidding/stack.ts), not this one`);
+      return undefined;
+    }
     const sourceArn = this.resolve(mapping.stack, mapping.eventSourceArn);
     let source: Plan['source'];
     const table = sourceArn && /^arn:[^:]+:dynamodb:[^:]*:[^:]*:table\/([^/]+)\/stream\//.exec(sourceArn)?.[1];
     const queue = sourceArn ? bus.queueByArn(sourceArn) : undefined;
     if (table) source = { kind: 'dynamodb', tableName: table };
     else if (queue) source = { kind: 'sqs', url: queue.url, arn: queue.arn };
-    else if (sourceArn && /^arn:[^:]+:kinesis:/.test(sourceArn)) {
-      this.log(`${name}: a Kinesis stream mapping; the bidding part runs it (local/bidding/stack.ts), not this one`);
-      return undefined;
-    } else {
+    else {
       warn(`${name}: event source ${sourceArn ?? JSON.stringify(mapping.eventSourceArn)} is neither a table stream nor a queue of the app; not run`);
       return undefined;
     }

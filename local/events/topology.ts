@@ -60,6 +60,8 @@ export interface MappingDef extends Located {
   functionLogicalId: string | undefined;
   /** Raw EventSourceArn (a table's StreamArn, a queue's Arn, possibly through Fn::ImportValue). */
   eventSourceArn: unknown;
+  /** The type of the resource EventSourceArn references in the same stack (undefined across stacks). */
+  eventSourceType: string | undefined;
   enabled: boolean;
   batchSize: number | undefined;
   maximumBatchingWindowInSeconds: number;
@@ -264,6 +266,9 @@ export function readEventTopology(stacks: StackTemplate[], env: StackEnv): Event
         logicalId,
         functionLogicalId,
         eventSourceArn: p.EventSourceArn,
+        eventSourceType: referencedLogicalIds(p.EventSourceArn)
+          .map((id) => template.Resources?.[id]?.Type)
+          .find(Boolean),
         enabled: p.Enabled === undefined ? true : flag(p.Enabled),
         batchSize: numberOr(p.BatchSize, undefined),
         maximumBatchingWindowInSeconds: numberOr(p.MaximumBatchingWindowInSeconds, 0),

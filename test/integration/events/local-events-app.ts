@@ -26,6 +26,7 @@ import { ProjectFunction } from '../../../infra/constructs/project-function.js';
 import { collectExports, IntrinsicResolver, type CfnTemplate, type StackEnv } from '../../../local/apigw/cfn.js';
 import { localClientConfig, startDynamoDbLocal, type DynamoDbLocal } from '../../../local/dynamodb/launch.js';
 import { createTablesFromTemplate } from '../../../local/dynamodb/tables.js';
+import type { EventFaults } from '../../../local/events/fauxqs.js';
 import { LocalEvents, type RunningMappings } from '../../../local/events/stack.js';
 import type { EventBus } from '../../../local/events/provision.js';
 
@@ -118,13 +119,13 @@ export interface RunningEventsApp {
 }
 
 /** Runs `app` the way the local stack runs the real one. */
-export async function runEventsApp(app: SynthesizedApp, workDir: string): Promise<RunningEventsApp> {
+export async function runEventsApp(app: SynthesizedApp, workDir: string, options: { faults?: EventFaults } = {}): Promise<RunningEventsApp> {
   const env: StackEnv = { region: 'us-east-1', accountId: '000000000000', partition: 'aws' };
   const logs: string[] = [];
   const log = (line: string) => logs.push(line);
   const ddb = await startDynamoDbLocal({ port: 0 });
   const client = new DynamoDBClient(localClientConfig(ddb.endpoint));
-  const events = await LocalEvents.start({ stacks: app.stacks, env, log });
+  const events = await LocalEvents.start({ stacks: app.stacks, env, log, ...(options.faults ? { faults: options.faults } : {}) });
   const exportsMap: Record<string, string> = {};
   const tables: Record<string, string> = {};
   const resolvers = new Map<string, IntrinsicResolver>();

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { PublishCommand } from '@aws-sdk/client-sns';
+import { PublishBatchCommand, PublishCommand } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_DIR } from '../../../local/stack.js';
@@ -16,10 +16,13 @@ import { runEventsApp, synthesizeEventsApp, type RunningEventsApp } from './loca
 let run: RunningEventsApp;
 let clients: ReturnType<typeof emulatorClients>;
 let workDir: string;
+/** Messages containing one of these, the local topic refuses. */
+const refused = new Set<string>();
 
 beforeAll(async () => {
   workDir = mkdtempSync(join(STATE_DIR, 'test-events-'));
-  run = await runEventsApp(synthesizeEventsApp(join(workDir, 'cdk.out')), workDir);
+  const faults = { refusePublication: (message: string) => [...refused].some((marker) => message.includes(marker)) };
+  run = await runEventsApp(synthesizeEventsApp(join(workDir, 'cdk.out')), workDir, { faults });
   clients = emulatorClients(run.events.endpoint, 'us-east-1');
 }, 240_000);
 
@@ -208,5 +211,22 @@ describe('local event source mappings, read from a synthesized app', () => {
     const message = await until('the audit message', () => receiveOne(queueUrl('Audit')));
     // Assess
     expect(message.Body).toBe('audit-1');
+  });
+
+  it('refuses publications the fault predicate names, with SNS\'s InvalidParameter, single or batched', async () => {
+    // Prepare
+    const topicArn = run.events.descriptor().domainEventsTopicArn!;
+    const entry = (key: string) => ({ Message: JSON.stringify({ key, group: 'faults', seq: 1, type: 'ok' }), MessageGroupId: 'faults', MessageDeduplicationId: key });
+    refused.add('"key":"refused-');
+    try {
+      // Act / Assess
+      await expect(clients.sns.send(new PublishCommand({ TopicArn: topicArn, ...entry('refused-1') }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
+      await expect(
+        clients.sns.send(new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: [{ Id: 'a', ...entry('accepted-1') }, { Id: 'b', ...entry('refused-2') }] })),
+      ).rejects.toMatchObject({ name: 'InvalidParameterException' });
+      await expect(clients.sns.send(new PublishCommand({ TopicArn: topicArn, ...entry('accepted-2') }))).resolves.toMatchObject({ MessageId: expect.any(String) });
+    } finally {
+      refused.clear();
+    }
   });
 });

@@ -140,6 +140,8 @@ describe('the event topology of a synthesized app', () => {
       reportBatchItemFailures: true,
     });
     expect(JSON.stringify(stream.eventSourceArn)).toContain('Fn::ImportValue');
+    expect(stream.eventSourceType).toBeUndefined();
+    expect(queue.eventSourceType).toBe('AWS::SQS::Queue');
     expect(flow.resolve(stream.eventSourceArn)).toBe('arn:aws:dynamodb:eu-west-1:000000000000:table/local-deals/stream/local');
     expect(flow.resolve(stream.onFailureDestination)).toMatch(/^arn:aws:sqs:eu-west-1:000000000000:Flow-ChangeDeadLetters.*\.fifo$/);
     expect(queue).toMatchObject({ batchSize: 10, reportBatchItemFailures: true, maximumRetryAttempts: -1, maximumRecordAgeInSeconds: -1 });
