@@ -3,10 +3,13 @@
  * templates declare, and serves the HTTP API from the synthesized template with the very handler
  * bundles CDK built into cdk.out; then (unless `bidding: false`) the bidding part from
  * local/bidding/stack.ts: Redis, kinesalite with the bid-events stream and the spend consumer,
- * simulated DSPs and the bidder as a child process. No Docker, no AWS.
+ * simulated DSPs and the bidder as a child process; then change data capture (local/events/): the
+ * templates' SNS topics and SQS queues in fauxqs, and every event source mapping (the deals stream →
+ * change processor, consumer queues → consumers) on the bundled functions. No Docker, no AWS.
  *
- * Order: synth → DynamoDB Local + tables → API → seed (demo data, bidding demo deal) → bidding part →
- * descriptor. stop() undoes it in reverse: bidder, spend consumer, DSPs, kinesalite, Redis, API side.
+ * Order: synth → DynamoDB Local + tables, fauxqs + topics/queues → API → seed (demo data, bidding demo
+ * deal) → bidding part → event source mappings → descriptor. stop() undoes it in reverse: mappings and
+ * their functions, bidder, spend consumer, DSPs, kinesalite, Redis, API side, fauxqs, DynamoDB Local.
  */
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
@@ -22,6 +25,9 @@ import { buildApiModel, type ApiModel } from './apigw/model.js';
 import { PortInUseError, startApiGatewayEmulator } from './apigw/server.js';
 import type { BiddingDescriptor, DspFleetOptions } from './bidding/stack.js';
 import type { BiddingSeedResult } from './bidding/seed.js';
+import type { EventFaults } from './events/fauxqs.js';
+import type { EnvironmentAdjustments } from './events/functions.js';
+import type { EventsDescriptor } from './events/stack.js';
 import { DEMO_ACCOUNT_ID, OTHER_ACCOUNT_ID, signDevTokens, TOKEN_LIFETIME_SECONDS, type DevUser, type TokenName } from './tokens.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -57,6 +63,8 @@ export interface StartLocalStackOptions {
   bidding?: false | BiddingPartOptions;
   /** Create only the bidding demo data (an approved, active deal bidding on 300x250); `seed` implies it. */
   seedBidding?: boolean;
+  /** Faults the local SNS/SQS emulator injects, for tests and benchmarks (e.g. a topic refusing some messages). */
+  eventFaults?: EventFaults;
 }
 
 export interface BiddingPartOptions {
@@ -70,8 +78,11 @@ export interface BiddingPartOptions {
   lineItemRefreshMs?: number;
 }
 
-/** What `.dealdesk/local.json` holds: everything a client, test or benchmark needs. */
-export interface LocalStackDescriptor {
+/**
+ * What `.dealdesk/local.json` holds: everything a client, test or benchmark needs. Change data
+ * capture's fields (eventsEndpoint, domainEventsTopicArn, eventConsumers, …): EventsDescriptor.
+ */
+export interface LocalStackDescriptor extends EventsDescriptor {
   apiUrl: string;
   /** The demo account every token but other_account belongs to. */
   accountId: string;
@@ -133,6 +144,11 @@ export interface LocalStack {
   model: ApiModel;
   /** Resolves once the spend consumer has read the bid-events stream to its end (no-op without bidding). */
   spendCaughtUp(timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves once every table stream with a mapping has been read to its end and every consumer queue
+   * is empty, with no invocation in flight (change processor and consumers done). Default 30 s.
+   */
+  changesCaughtUp(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -193,6 +209,27 @@ async function synthesize(outdir: string): Promise<SynthResult> {
   };
 }
 
+/**
+ * Event functions whose environment points at the bidding Redis (ElastiCache in AWS; the line-item
+ * consumer, functions/events/line-items-config.ts) get the bidding part's Redis instead: loopback,
+ * plain TCP, no AUTH, no replica to wait for. Without the bidding part there is no Redis: a function
+ * declaring REDIS_HOST is not run.
+ */
+function localRedisEnvironment(redisUrl: string | undefined): EnvironmentAdjustments {
+  if (!redisUrl) return { unavailable: { REDIS_HOST: 'there is no local Redis (the bidding part is off)' } };
+  const url = new URL(redisUrl);
+  return {
+    envOverrides: {
+      REDIS_HOST: url.hostname,
+      REDIS_PORT: url.port || '6379',
+      REDIS_TLS: 'false',
+      REDIS_AUTH: null,
+      REDIS_AUTH_SECRET_ARN: null,
+      REDIS_REPLICAS_TO_ACK: '0',
+    },
+  };
+}
+
 export async function startLocalStack(options: StartLocalStackOptions = {}): Promise<LocalStack> {
   const log = options.log ?? (() => {});
   const port = options.port ?? 0;
@@ -232,18 +269,28 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
 
     const client = new DynamoDBClient(localClientConfig(ddb.endpoint));
     cleanups.push(() => client.destroy());
+
+    // Topics and queues get their local physical ids before the resolvers are made, so functions'
+    // environments and the exports between stacks point at fauxqs.
+    const { LocalEvents } = await import('./events/stack.js');
+    const events = await LocalEvents.start({ stacks: synth.stacks, env, log, ...(options.eventFaults ? { faults: options.eventFaults } : {}) });
+    cleanups.push(() => events.stop());
+
     const exportsMap: Record<string, string> = {};
     const tables: Record<string, string> = {};
     const resolvers: { name: string; template: CfnTemplate; resolver: IntrinsicResolver }[] = [];
     for (const s of synth.stacks) {
       const hasTables = Object.values(s.template.Resources ?? {}).some((r) => r.Type === 'AWS::DynamoDB::Table');
-      const physicalIds = hasTables ? await createTablesFromTemplate(client, s.template) : {};
-      Object.assign(tables, physicalIds);
+      const tableIds = hasTables ? await createTablesFromTemplate(client, s.template) : {};
+      Object.assign(tables, tableIds);
+      const physicalIds = { ...tableIds, ...events.physicalIds(s.name) };
       const resolver = new IntrinsicResolver({ template: s.template, stackName: s.name, env, physicalIds, exports: exportsMap });
       collectExports([{ template: s.template, resolver }], exportsMap);
       resolvers.push({ ...s, resolver });
     }
     log(`tables: ${Object.values(tables).join(', ') || '(none)'}`);
+    const bus = await events.provision(new Map(resolvers.map((r) => [r.name, r.resolver])));
+    log(`SNS/SQS (fauxqs) at ${events.endpoint}: ${bus.topics.length} topic(s), ${bus.queues.length} queue(s), ${bus.subscriptions.length} subscription(s)`);
 
     const apiStack = resolvers.find((r) => Object.values(r.template.Resources ?? {}).some((x) => x.Type === 'AWS::ApiGatewayV2::Api'));
     if (!apiStack) throw new LocalStackError('no stack of the app defines an AWS::ApiGatewayV2::Api');
@@ -273,23 +320,27 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
       lambdaLogs = stream;
       lambdaLogsLabel = file;
     }
+    const lambdaConcurrency = options.lambdaInstances
+      ? ({ mode: 'isolated', maxInstances: options.lambdaInstances } as const)
+      : ({ mode: 'shared' } as const);
+    const lambdaBaseEnv: Record<string, string> = {
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SESSION_TOKEN: '',
+      // No X-Ray daemon locally; Powertools metrics still print EMF lines to the log.
+      AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+      AWS_XRAY_SDK_ENABLED: 'false',
+    };
     const runtime = new LambdaRuntime({
       functions: model.functions,
       region,
       accountId: awsAccountId,
       logs: lambdaLogs,
-      concurrency: options.lambdaInstances ? { mode: 'isolated', maxInstances: options.lambdaInstances } : { mode: 'shared' },
-      baseEnv: {
-        AWS_REGION: region,
-        AWS_DEFAULT_REGION: region,
-        AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_SESSION_TOKEN: '',
-        // No X-Ray daemon locally; Powertools metrics still print EMF lines to the log.
-        AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
-        AWS_XRAY_SDK_ENABLED: 'false',
-      },
+      concurrency: lambdaConcurrency,
+      baseEnv: lambdaBaseEnv,
     });
     cleanups.push(() => runtime.stop());
 
@@ -333,6 +384,10 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
       lambdaConcurrency: options.lambdaInstances ? `isolated:${options.lambdaInstances}` : 'shared',
       pid: process.pid,
       startedAt: new Date().toISOString(),
+      eventsEndpoint: events.endpoint,
+      eventConsumers: {},
+      eventQueues: {},
+      eventMappings: [],
     };
     log(`API at ${emulator.url} (${model.routes.length} routes, ${Object.keys(model.functions).length} functions)`);
 
@@ -369,6 +424,18 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
       spendCaughtUp = (timeoutMs) => bidding.spendCaughtUp(timeoutMs);
     }
 
+    // After the bidding part: a consumer in the bidding stack needs its Redis. Stopped first.
+    const mappings = await events.startMappings({
+      assemblyDir: synth.assemblyDir,
+      dynamodbEndpoint: ddb.endpoint,
+      baseEnv: lambdaBaseEnv,
+      logs: lambdaLogs,
+      concurrency: lambdaConcurrency,
+      ...localRedisEnvironment(descriptor.redisUrl),
+    });
+    cleanups.push(() => mappings.stop());
+    Object.assign(descriptor, events.descriptor());
+
     const descriptorPath = options.descriptorPath === undefined ? DEFAULT_DESCRIPTOR_PATH : options.descriptorPath;
     if (descriptorPath) {
       mkdirSync(dirname(descriptorPath), { recursive: true });
@@ -383,6 +450,7 @@ export async function startLocalStack(options: StartLocalStackOptions = {}): Pro
       descriptor,
       model,
       spendCaughtUp,
+      changesCaughtUp: (timeoutMs) => mappings.caughtUp(timeoutMs),
       stop: () => (stopped ??= stopAll()),
     };
     return stack;

@@ -2,8 +2,9 @@
  * `npm start` (tsx local/start.ts [--seed] [--port N] [--no-bidding] [--dsps N] …; see usage()): brings
  * up the local stack — the synthesized CDK app's HTTP API on 127.0.0.1 running the bundled handlers from
  * cdk.out, backed by DynamoDB Local, plus the bidding part (Redis, kinesalite with the bid-events stream
- * and the spend consumer, simulated DSPs, the bidder) — prints where everything is, and stops
- * everything on Ctrl-C / SIGTERM (bidder first, API side last).
+ * and the spend consumer, simulated DSPs, the bidder) and change data capture (fauxqs with the
+ * templates' topics and queues, the event source mappings) — prints where everything is, and stops
+ * everything on Ctrl-C / SIGTERM (event source mappings first, then the bidder, API side last).
  */
 import { parseArgs } from 'node:util';
 import { relative } from 'node:path';
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     stopping = Date.now();
-    log(`${signal}: stopping (bidder, spend consumer, DSPs, kinesalite, Redis, API, Lambda workers, DynamoDB Local) …`);
+    log(`${signal}: stopping (event source mappings, bidder, spend consumer, DSPs, kinesalite, Redis, API, Lambda workers, fauxqs, DynamoDB Local) …`);
     await stack?.stop();
     log('stopped');
     process.exit(0);
@@ -159,7 +160,7 @@ dealdesk local stack is up
   Lambda logs    ${d.lambdaLogs}   (concurrency: ${d.lambdaConcurrency})
   Descriptor     ${descriptorRel}   (apiUrl, tokens for ${Object.keys(d.tokens).join(', ')}; valid until ${d.tokensExpireAt})
   Demo account   ${d.accountId}  (other_account is a deal manager of ${d.otherAccountId})
-${biddingLines(d)}
+${biddingLines(d)}${eventLines(d)}
 Tokens (Authorization: Bearer <token>):
 ${Object.entries(d.tokens)
   .map(([group, token]) => `  ${group.padEnd(16)} ${token}`)
@@ -187,6 +188,20 @@ function biddingLines(d: LocalStackDescriptor): string {
     d.biddingDemo ? `  Bidding demo   deal ${d.biddingDemo.dealId} (${d.biddingDemo.dealStatus}), campaign ${d.biddingDemo.campaignIds.join(', ')}` : '',
   ]
     .filter(Boolean)
+    .map((l) => `${l}\n`)
+    .join('');
+}
+
+function eventLines(d: LocalStackDescriptor): string {
+  const consumers = Object.entries(d.eventConsumers);
+  return [
+    `  SNS/SQS        ${d.eventsEndpoint}   (fauxqs; topic ${d.domainEventsTopicArn ?? 'none'})`,
+    `  Mappings       ${d.eventMappings.length ? d.eventMappings.map((m) => m.split(': ')[1]).join('; ') : 'none'}`,
+    ...consumers.map(
+      ([name, c]) =>
+        `  Consumer       ${name}${c.running ? '' : ' (not running: see the warnings)'}: ${c.queueUrl}${c.deadLetterQueueUrl ? `   dead letters: ${c.deadLetterQueueUrl}` : ''}`,
+    ),
+  ]
     .map((l) => `${l}\n`)
     .join('');
 }
