@@ -5,11 +5,11 @@
  *   readStream(client, name)         every record currently in the stream (TRIM_HORIZON), for tests;
  *   pollStream({ client, streamName, handler })
  *                                    a tiny event source mapping for the local stack: per shard, batches
- *                                    of up to `batchSize`, ReportBatchItemFailures semantics (a batch is
- *                                    retried from its lowest failed sequence number; a thrown error
- *                                    retries the whole batch), at most `maxRetryAttempts` retries, then
- *                                    the failing records go to `onDiscard` (the DLQ's part) and the
- *                                    shard moves on.
+ *                                    of up to `batchSize`, handled as Lambda does (local/events/stream-batch.ts:
+ *                                    ReportBatchItemFailures, a batch retried from its lowest failed
+ *                                    sequence number, a thrown error retrying the whole batch), at most
+ *                                    `maxRetryAttempts` retries, then the failing records go to
+ *                                    `onDiscard` (the DLQ's part) and the shard moves on.
  */
 import {
   GetRecordsCommand,
@@ -20,6 +20,8 @@ import {
   DescribeStreamSummaryCommand,
 } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { InvokeOutcome } from '../apigw/lambda-runtime.js';
+import { deliverStreamBatch } from '../events/stream-batch.js';
 
 export interface LambdaRecordContext {
   shardId: string;
@@ -118,17 +120,36 @@ export async function pollStream(options: PollStreamOptions): Promise<StreamPoll
   let running = true;
   const idle = new Map<string, boolean>(shards.map((s) => [s, false]));
 
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-  const invoke = async (batch: KinesisStreamRecord[]): Promise<string[] | 'all'> => {
-    stats.invocations += 1;
-    try {
-      const response = await options.handler({ Records: batch });
-      return (response?.batchItemFailures ?? []).map((f) => f.itemIdentifier).filter((id): id is string => Boolean(id));
-    } catch (err) {
-      options.onError?.(err);
-      return 'all';
-    }
+  /** Lambda's handling of one batch (stream-batch.ts), with this poller's counters and callbacks. */
+  const deliver = async (records: KinesisStreamRecord[]): Promise<void> => {
+    let invocations = 0;
+    await deliverStreamBatch(
+      records.map((record) => ({ record, sequenceNumber: record.kinesis.sequenceNumber, arrivalMs: record.kinesis.approximateArrivalTimestamp * 1000 })),
+      {
+        settings: { maxRetryAttempts: maxRetries, maxRecordAgeSeconds: -1, bisectOnFunctionError: false, reportBatchItemFailures: true },
+        invoke: async (batch): Promise<InvokeOutcome> => {
+          invocations += 1;
+          stats.invocations += 1;
+          stats.records += batch.length;
+          try {
+            return { ok: true, result: await options.handler({ Records: batch }), requestId: '' };
+          } catch (err) {
+            options.onError?.(err);
+            const error = err instanceof Error ? err : new Error(String(err));
+            return { ok: false, error: { errorType: error.name, errorMessage: error.message }, requestId: '' };
+          }
+        },
+        discard: async ({ entries, lastInvocation }) => {
+          stats.discarded += entries.length;
+          options.onDiscard?.(entries.map((e) => e.record), lastInvocation?.ok === false ? 'function error' : 'batch item failures');
+        },
+        running: () => running,
+        sleep,
+      },
+    );
+    stats.retries += Math.max(0, invocations - 1);
   };
 
   const runShard = async (shardId: string) => {
@@ -152,25 +173,7 @@ export async function pollStream(options: PollStreamOptions): Promise<StreamPoll
           continue;
         }
         idle.set(shardId, false);
-        let batch = pending.splice(0, batchSize);
-        for (let attempt = 0; running; attempt += 1) {
-          stats.records += batch.length;
-          const failed = await invoke(batch);
-          if (failed !== 'all' && failed.length === 0) break;
-          // ReportBatchItemFailures: everything before the lowest failed sequence number is done.
-          const from =
-            failed === 'all'
-              ? 0
-              : Math.max(0, batch.findIndex((r) => failed.some((id) => BigInt(id) === BigInt(r.kinesis.sequenceNumber))));
-          batch = batch.slice(from);
-          if (attempt >= maxRetries) {
-            stats.discarded += batch.length;
-            options.onDiscard?.(batch, failed === 'all' ? 'function error' : 'batch item failures');
-            break;
-          }
-          stats.retries += 1;
-          await sleep(Math.min(1_000, 50 * 2 ** attempt));
-        }
+        await deliver(pending.splice(0, batchSize));
       } catch (err) {
         options.onError?.(err);
         await sleep(intervalMs);
