@@ -10,7 +10,8 @@
  *   holds → one reload per deal (coalesced: a burst of changes of one deal costs one Query) → apply
  *   them in one new snapshot → advance.
  * A reload that fails is retried on the next round (the round then waits at most `retryDelayMs`). A
- * read that fails (Redis unreachable) is retried from the same position once it answers. A gap (the
+ * read that fails (Redis unreachable) is retried from the same position, backing off up to ten retry
+ * delays, until it answers. A gap (the
  * position was trimmed away, or the stream was lost) takes the newest position and reloads everything.
  *
  * Metrics: LineItemPushes (changes read), LineItemPushReloads (deals reloaded and applied),
@@ -122,14 +123,19 @@ export class LineItemPush {
   }
 
   private async loop(): Promise<void> {
+    let failures = 0;
     while (!this.stopped) {
       try {
         await this.tick();
+        failures = 0;
       } catch (error) {
         if (this.stopped) break;
+        failures += 1;
         this.options.metrics.count('LineItemPushErrors');
-        this.options.log?.('line-item push round failed', { error: String(error) });
-        await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs ?? 1_000).unref());
+        // Once per outage in the log, not once per retry; the pause grows to 10 retry delays.
+        if (failures === 1) this.options.log?.('line-item push round failed; retrying until the feed answers', { error: String(error) });
+        const delayMs = (this.options.retryDelayMs ?? 1_000) * Math.min(2 ** (failures - 1), 10);
+        await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
       }
     }
   }

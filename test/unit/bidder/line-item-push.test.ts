@@ -3,6 +3,7 @@ import { LineItemPush } from '../../../bidder/line-item-push.js';
 import { LineItemCatalog } from '../../../bidder/line-items.js';
 import { MemoryLineItemChanges } from '../../../shared/adapters/memory/memory-line-item-changes.js';
 import { MemoryLineItemSource } from '../../../shared/adapters/memory/memory-line-item-source.js';
+import type { LineItemChangeFeed } from '../../../shared/ports/line-item-changes.js';
 import type { DealReload, LineItemSource } from '../../../shared/ports/line-item-source.js';
 import { campaignOf, changeOf, dealOf, NOW, RecordingMetrics } from './line-item-fixtures.js';
 
@@ -144,6 +145,29 @@ describe('LineItemPush', () => {
     expect(metrics.counts.get('LineItemPushGaps')).toBe(1);
     expect(source.fullLoads).toBe(2);
     expect(idsOf(catalog)).toEqual([]);
+  });
+
+  it('resumes from the same position after reads fail (Redis unreachable): a change made meanwhile is applied', async () => {
+    // Prepare
+    const { deal, memory, feed, catalog } = await setUp();
+    const metrics = new RecordingMetrics();
+    let failing = 3;
+    const flaky: LineItemChangeFeed = {
+      latest: () => feed.latest(),
+      readAfter: (position, options) => (failing-- > 0 ? Promise.reject(new Error('connection refused')) : feed.readAfter(position, options)),
+      close: () => feed.close(),
+    };
+    const push = new LineItemPush({ feed: flaky, catalog, source: memory, metrics, maxWaitMs: 20, retryDelayMs: 5 });
+    await push.markStart();
+    memory.putDeal({ ...deal, status: 'paused', version: 2 });
+    await feed.publish(changeOf({ ...deal, version: 2 }, 'deal.paused'));
+    // Act
+    push.start();
+    running.push(push);
+    // Assess
+    await expect.poll(() => idsOf(catalog), { timeout: 2_000 }).toEqual([]);
+    expect(metrics.counts.get('LineItemPushErrors')).toBe(3);
+    expect(metrics.counts.get('LineItemPushGaps')).toBeUndefined();
   });
 
   it('runs until stopped: a change reaches the catalog, and stop ends a read that is waiting', async () => {
