@@ -13,6 +13,8 @@ export interface DataTableNames {
   idempotency: string;
   spend: string;
   rateLimit: string;
+  changeEvents: string;
+  engagement: string;
 }
 
 /** Logical ids of the tables of a DataStack (which are also their local physical names). */
@@ -24,6 +26,8 @@ export function dataTableLogicalIds(stack: DataStack): DataTableNames {
     idempotency: id(stack.idempotencyTable),
     spend: id(stack.spendTable),
     rateLimit: id(stack.rateLimitTable),
+    changeEvents: id(stack.changeEvents),
+    engagement: id(stack.engagementTable),
   };
 }
 
@@ -46,5 +50,7 @@ export async function createDataTables(client: DynamoDBClient): Promise<DataTabl
     idempotency: physical(logicalIds.idempotency),
     spend: physical(logicalIds.spend),
     rateLimit: physical(logicalIds.rateLimit),
+    changeEvents: physical(logicalIds.changeEvents),
+    engagement: physical(logicalIds.engagement),
   };
 }

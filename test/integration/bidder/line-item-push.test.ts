@@ -30,7 +30,7 @@ import type { Deal } from '../../../shared/domain/deal/deal.js';
 import type { DomainEvent } from '../../../shared/domain-events/types.js';
 import { consumerContext, sqsEvent, sqsMessage } from '../../unit/events/engagement-fixtures.js';
 import { campaignEvent, dealEvent } from '../../unit/events/line-item-events.js';
-import { changeEventsTableName } from '../../support/change-events-table.js';
+import { changeEventsTableName } from '../../support/table-names.js';
 import { useDynamoDbLocal } from '../../support/dynamodb-local.js';
 import { EXCHANGE_KEY, SEAT, seedDeal, seedTable, startHarness, type Harness } from './harness.js';
 

@@ -19,7 +19,7 @@ import { redriveChanges } from '../../../shared/change-capture/redrive.js';
 import { decodeDomainEvent } from '../../../shared/domain-events/codec.js';
 import type { DomainEvent } from '../../../shared/domain-events/types.js';
 import { makeHandler } from '../../../functions/events/process-changes.js';
-import { changeEventsTableName } from '../../support/change-events-table.js';
+import { changeEventsTableName } from '../../support/table-names.js';
 import { useDynamoDbLocal } from '../../support/dynamodb-local.js';
 import { aDeal, amended, anAudit } from '../dynamodb/deal-repository.contract.js';
 

@@ -6,7 +6,7 @@ import { localClientConfig } from '../../../local/dynamodb/launch.js';
 import { appliedEventMarkerPut, DynamoAppliedEvents } from '../../../shared/adapters/dynamodb/applied-events.js';
 import { APPLIED_EVENTS_GRANT } from '../../../shared/adapters/dynamodb/iam-grants.js';
 import { APPLIED_EVENT_RETENTION_SECONDS } from '../../../shared/ports/applied-events.js';
-import { changeEventsTableName } from '../../support/change-events-table.js';
+import { changeEventsTableName } from '../../support/table-names.js';
 import { useDynamoDbLocal } from '../../support/dynamodb-local.js';
 
 const ddb = useDynamoDbLocal();

@@ -11,9 +11,8 @@ import { applyEvent } from '../../../shared/engagement/model.js';
 import { APPLIED_EVENT_RETENTION_SECONDS } from '../../../shared/ports/applied-events.js';
 import { EngagementWriteConflictError } from '../../../shared/ports/engagement-store.js';
 import { at } from '../../unit/engagement/fixtures.js';
-import { changeEventsTableName } from '../../support/change-events-table.js';
 import { useDynamoDbLocal } from '../../support/dynamodb-local.js';
-import { engagementTableName } from '../../support/engagement-table.js';
+import { changeEventsTableName, engagementTableName } from '../../support/table-names.js';
 import { applyAll, CONSUMER, describeEngagementStoreContract, freshAccount, storyIn } from './engagement-store.contract.js';
 
 const ddb = useDynamoDbLocal();

@@ -20,9 +20,8 @@ import type { EngagementStore } from '../../../shared/ports/engagement-store.js'
 import { testDeps } from '../../unit/functions/support/deps.js';
 import { ADMIN, apiEvent, type Caller, DEAL_MANAGER, type EventOptions } from '../../unit/functions/support/events.js';
 import { invoke } from '../../unit/functions/support/invoke.js';
-import { changeEventsTableName } from '../../support/change-events-table.js';
 import { useDynamoDbLocal } from '../../support/dynamodb-local.js';
-import { engagementTableName } from '../../support/engagement-table.js';
+import { changeEventsTableName, engagementTableName } from '../../support/table-names.js';
 import { at, DealStory } from '../../unit/engagement/fixtures.js';
 import { applyAll } from './engagement-store.contract.js';
 

@@ -19,9 +19,8 @@ import { appliedEventPk } from '../../../shared/adapters/dynamodb/applied-events
 import { DynamoEngagementStore, engagementKeys } from '../../../shared/adapters/dynamodb/engagement-store.js';
 import { at, DealStory } from '../../unit/engagement/fixtures.js';
 import { consumerContext, sqsEvent, sqsMessage } from '../../unit/events/engagement-fixtures.js';
-import { changeEventsTableName } from '../../support/change-events-table.js';
 import { useDynamoDbLocal } from '../../support/dynamodb-local.js';
-import { engagementTableName } from '../../support/engagement-table.js';
+import { changeEventsTableName, engagementTableName } from '../../support/table-names.js';
 
 const ddb = useDynamoDbLocal();
 

@@ -26,7 +26,7 @@ import { changeOfFields } from '../../../shared/adapters/redis/line-item-changes
 import { aCampaign, aDealIn } from '../../unit/domain/fixtures.js';
 import { consumerContext, sqsEvent, sqsMessage } from '../../unit/events/engagement-fixtures.js';
 import { campaignEvent, dealEvent } from '../../unit/events/line-item-events.js';
-import { changeEventsTableName } from '../../support/change-events-table.js';
+import { changeEventsTableName } from '../../support/table-names.js';
 import { useDynamoDbLocal } from '../../support/dynamodb-local.js';
 
 const ddb = useDynamoDbLocal();
