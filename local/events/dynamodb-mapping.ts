@@ -70,6 +70,7 @@ export async function startDynamoDbStreamMapping(options: DynamoDbStreamMappingO
     let iterator: string | undefined;
     let lastSequenceNumber: string | undefined;
     let closed = false;
+    let trimmedAgain = false;
     const buffer: StreamEntry<StreamRecord>[] = [];
     let bufferedSince = 0;
     while (running) {
@@ -88,6 +89,7 @@ export async function startDynamoDbStreamMapping(options: DynamoDbStreamMappingO
           taken += read;
           lastSequenceNumber = page.records[read - 1]?.dynamodb?.SequenceNumber ?? lastSequenceNumber;
           iterator = page.nextIterator;
+          trimmedAgain = false;
           if (!iterator) closed = true;
         }
         if (buffer.length === 0) {
@@ -117,7 +119,16 @@ export async function startDynamoDbStreamMapping(options: DynamoDbStreamMappingO
       } catch (err) {
         // An expired iterator is replaced on the next pass, after the last record read.
         if (err instanceof StreamError && err.type === 'ExpiredIteratorException') iterator = undefined;
-        else if (running) {
+        else if (err instanceof StreamError && err.type === 'TrimmedDataAccessException') {
+          // The iterator lies before the shard's oldest record. DynamoDB Local numbers the records of all
+          // tables in one sequence, so an iterator taken on an empty shard lies before the first record
+          // written to it later. Start again after the last record read or, if that is gone too (past
+          // the stream's retention, as Lambda would), at the oldest record.
+          iterator = undefined;
+          if (trimmedAgain) lastSequenceNumber = undefined;
+          trimmedAgain = true;
+          continue;
+        } else if (running) {
           log(`${options.name}: shard ${run.shardId}: ${(err as Error).message}`);
         }
         await sleeper.sleep(interval);

@@ -106,6 +106,17 @@ describe('local event source mappings, read from a synthesized app', () => {
     expect(d.eventMappings).toHaveLength(2);
   });
 
+  it('reads a stream whose first record follows writes to other tables (DynamoDB Local numbers all tables\' records in one sequence)', async () => {
+    // Prepare: the table without a stream written first, while the stream is still empty
+    await run.client.send(new PutItemCommand({ TableName: tableOf('Effects'), Item: { pk: { S: 'unrelated' }, sk: { S: '1' } } }));
+    // Act
+    await change('first-1', { group: 'first', seq: 1 });
+    await run.mappings.caughtUp(30_000);
+    // Assess
+    expect(await appliedSeqs('first')).toEqual([1]);
+    expect(run.logs.filter((l) => /Trimmed/.test(l))).toEqual([]);
+  });
+
   it('hands each item\'s changes to the processor in order, and the FIFO consumer applies each group in order', async () => {
     // Prepare: three items, each changed six times, the changes interleaved
     const groups = ['order-a', 'order-b', 'order-c'];
