@@ -10,7 +10,9 @@
  *
  * Records come out in the shape of a Lambda DynamoDB stream event record (`DynamoDBRecord` from
  * @types/aws-lambda): eventID, eventName, dynamodb.{Keys, NewImage, OldImage, SequenceNumber, …},
- * eventSourceARN, in wire (AttributeValue) format, per shard in order.
+ * eventSourceARN, in wire (AttributeValue) format, per shard in order: all shards at once with
+ * `poll()`/`records()`, or shard by shard with `listShards()`, `shardIterator()` and `getRecords()`
+ * (the local event source mapping, local/events/dynamodb-mapping.ts).
  */
 import type { DynamoDBRecord } from 'aws-lambda';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
