@@ -56,15 +56,18 @@ function figures(latencies: number[], seconds: number): Figures {
 
 /** Resolves each (deal, version) once the engagement table shows that version: one poller for all waiters. */
 class EffectWatcher {
-  private readonly waiting = new Map<string, { version: number; resolve: (at: number) => void }[]>();
+  private readonly waiting = new Map<string, { version: number; since: number; resolve: (at: number) => void; reject: (error: Error) => void }[]>();
+  private readonly seen = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
 
   constructor(private readonly read: (dealIds: string[]) => Promise<Map<string, number>>) {}
 
-  until(dealId: string, version: number): Promise<number> {
-    return new Promise((resolve) => {
-      this.waiting.set(dealId, [...(this.waiting.get(dealId) ?? []), { version, resolve }]);
+  /** Rejects, naming the deal, after `timeoutMs` without the version showing. */
+  until(dealId: string, version: number, timeoutMs = 60_000): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const since = performance.now() + timeoutMs;
+      this.waiting.set(dealId, [...(this.waiting.get(dealId) ?? []), { version, since, resolve, reject }]);
       this.timer ??= setInterval(() => void this.poll(), 10);
     });
   }
@@ -77,15 +80,21 @@ class EffectWatcher {
       for (let i = 0; i < ids.length; i += 100) {
         const versions = await this.read(ids.slice(i, i + 100));
         const now = performance.now();
-        for (const [dealId, seen] of versions) {
+        for (const [dealId, seen] of versions) this.seen.set(dealId, seen);
+        for (const dealId of ids.slice(i, i + 100)) {
+          const seen = this.seen.get(dealId) ?? 0;
           const waiters = this.waiting.get(dealId) ?? [];
-          const done = waiters.filter((w) => w.version <= seen);
-          for (const w of done) w.resolve(now);
-          const left = waiters.filter((w) => w.version > seen);
+          for (const w of waiters) {
+            if (w.version <= seen) w.resolve(now);
+            else if (now > w.since) w.reject(new Error(`deal ${dealId}: version ${w.version} not applied in time (the engagement table shows ${seen || 'nothing'})`));
+          }
+          const left = waiters.filter((w) => w.version > seen && now <= w.since);
           if (left.length > 0) this.waiting.set(dealId, left);
           else this.waiting.delete(dealId);
         }
       }
+    } catch (err) {
+      console.error(`[bench:cdc] polling the engagement table: ${(err as Error).message}`);
     } finally {
       this.polling = false;
     }
@@ -193,6 +202,7 @@ async function main(): Promise<void> {
         }),
       );
       const seconds = (performance.now() - started) / 1000;
+      log(`${label}: ${latencies.length} changes applied in ${seconds.toFixed(1)} s; letting the pipeline drain …`);
       await stack!.changesCaughtUp(30_000);
       return { figures: figures(latencies, seconds), injected };
     };
