@@ -15,7 +15,6 @@ import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { collectExports, IntrinsicResolver, type CfnTemplate, type StackEnv } from './apigw/cfn.js';
 import { synthesize } from './synth.js';
@@ -23,16 +22,14 @@ import { startLocalIdp } from './apigw/idp-server.js';
 import { LambdaRuntime } from './apigw/lambda-runtime.js';
 import { buildApiModel, type ApiModel } from './apigw/model.js';
 import { PortInUseError, startApiGatewayEmulator } from './apigw/server.js';
-import type { BiddingDescriptor, DspFleetOptions } from './bidding/stack.js';
-import type { BiddingSeedResult } from './bidding/seed.js';
+import type { DspFleetOptions } from './bidding/stack.js';
 import type { EventFaults } from './events/fauxqs.js';
 import type { EnvironmentAdjustments } from './events/functions.js';
-import type { EventsDescriptor } from './events/stack.js';
-import { DEMO_ACCOUNT_ID, OTHER_ACCOUNT_ID, signDevTokens, TOKEN_LIFETIME_SECONDS, type DevUser, type TokenName } from './tokens.js';
+import { DEMO_ACCOUNT_ID, OTHER_ACCOUNT_ID, signDevTokens, TOKEN_LIFETIME_SECONDS, type TokenName } from './tokens.js';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const STATE_DIR = join(REPO_ROOT, '.dealdesk');
-export const DEFAULT_DESCRIPTOR_PATH = join(STATE_DIR, 'local.json');
+import { DEFAULT_DESCRIPTOR_PATH, STATE_DIR, type LocalStackDescriptor } from './descriptor.js';
+
+export { DEFAULT_DESCRIPTOR_PATH, REPO_ROOT, STATE_DIR, type LocalStackDescriptor } from './descriptor.js';
 
 export interface StartLocalStackOptions {
   /** API port on 127.0.0.1; 0 = a free one. @default 0 */
@@ -78,63 +75,6 @@ export interface BiddingPartOptions {
   lineItemRefreshMs?: number;
 }
 
-/**
- * What `.dealdesk/local.json` holds: everything a client, test or benchmark needs. Change data
- * capture's fields (eventsEndpoint, domainEventsTopicArn, eventConsumers, …): EventsDescriptor.
- */
-export interface LocalStackDescriptor extends EventsDescriptor {
-  apiUrl: string;
-  /** The demo account every token but other_account belongs to. */
-  accountId: string;
-  otherAccountId: string;
-  region: string;
-  /** The AWS account id the emulator puts in requestContext.accountId. */
-  awsAccountId: string;
-  /** Tokens (Cognito-like ID tokens, valid for tokenLifetimeSeconds) by group; other_account is a deal manager of otherAccountId. */
-  tokens: Record<TokenName, string>;
-  users: Record<TokenName, DevUser>;
-  /** Tokens the JWT authorizer refuses (for trying out 401s). */
-  invalidTokens: { expired: string; wrongAudience: string; wrongIssuer: string; badSignature: string };
-  tokenLifetimeSeconds: number;
-  tokensExpireAt: string;
-  issuer: string;
-  jwksUrl: string;
-  /** The user-pool client id; tokens' `aud`. */
-  audience: string;
-  /** The issuer the deployed authorizer would check (from the template), for reference. */
-  templateIssuer: string | undefined;
-  dynamodbEndpoint: string;
-  /** Table logical id → local table name. */
-  tables: Record<string, string>;
-  /** Route keys served, from the template. */
-  routes: string[];
-  /** Function logical id → handler env (resolved) keys, for debugging. */
-  functions: Record<string, { functionName: string; codeDir: string | undefined }>;
-  cloudAssembly: string;
-  stacks: string[];
-  lambdaLogs: string;
-  /** 'shared' or 'isolated:N' (see StartLocalStackOptions.lambdaInstances). */
-  lambdaConcurrency: string;
-  pid: number;
-  startedAt: string;
-  /** The bidder (absent when the bidding part is skipped). */
-  bidderUrl?: string;
-  /** Full auction URL a local exchange posts to: `${bidderUrl}/openrtb2/auction`. */
-  bidderEndpoint?: string;
-  /** The headers a local exchange sends, exchange key included. */
-  bidderHeaders?: Record<string, string>;
-  exchangeKeyHeader?: string;
-  exchangeKey?: string;
-  redisUrl?: string;
-  kinesisEndpoint?: string;
-  bidEventsStream?: string;
-  spendTable?: string;
-  dsps?: BiddingDescriptor['dsps'];
-  bidderLogs?: string;
-  bidderPid?: number;
-  /** Ids of the bidding demo deal and campaigns when seeded. */
-  biddingDemo?: BiddingSeedResult;
-}
 
 export interface LocalStack {
   apiUrl: string;

@@ -17,7 +17,8 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DomainEventType } from '../../shared/domain-events/types.js';
-import { createAlarms } from '../stacks/change-events-alarms.js';
+import { CHANGE_EVENTS_RUNBOOK } from '../stacks/change-events-alarms.js';
+import { createRunbookAlarms } from './runbook-alarms.js';
 import { ProjectFunction, type ProjectFunctionProps } from './project-function.js';
 
 /** Receives before a message goes to the consumer's dead-letter queue. */
@@ -87,7 +88,7 @@ export class EventConsumer extends Construct {
       }),
     );
     const name = props.consumerName.replace(/(^|[-_.])(\w)/g, (_, __, letter: string) => letter.toUpperCase());
-    createAlarms(this, [
+    createRunbookAlarms(this, CHANGE_EVENTS_RUNBOOK, [
       {
         name: `${name}ConsumerDeadLetters`,
         anchor: 'consumerdeadletters',

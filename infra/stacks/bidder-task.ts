@@ -1,9 +1,14 @@
 /**
  * What the bidder task is given: its port and image, the names of its environment variables, its
- * secrets (generated here, injected by ECS at start) and its role, which may only read line items and
+ * secrets (generated here, injected by ECS at start), its task definition and container, and its role, which may only read line items and
  * spend, open a campaign-day, put bid events and read its own secrets.
  */
+import { Duration, IgnoreMode, RemovalPolicy, Size } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -12,6 +17,8 @@ import { Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { CAMPAIGN_DAY_OPENING_ATTRIBUTES } from '../../shared/adapters/dynamodb/spend-ledger.js';
 import { tableResourceArns } from '../constructs/project-function.js';
+import { BIDDER_METRICS } from './bidding-alarms.js';
+import { REDIS_REPLICAS_TO_ACK } from './bidding-redis.js';
 
 /** Port the bidder listens on (container and target group). */
 export const BIDDER_PORT = 8080;
@@ -173,4 +180,95 @@ export function addBidderTaskRole(scope: Construct, props: BidderTaskRoleProps):
   props.secrets.redisAuth.grantRead(role);
   props.secrets.noticeSigning.grantRead(role);
   return role;
+}
+
+export interface BidderContainerProps {
+  taskRole: iam.IRole;
+  /** Directory the image is built from (the repository root). */
+  imageContext: string;
+  dealsTable: dynamodb.ITable;
+  spendTable: dynamodb.ITable;
+  bidEvents: kinesis.IStream;
+  redis: elasticache.CfnReplicationGroup;
+  secrets: BidderSecrets;
+}
+
+/**
+ * The bidder's Fargate task definition and its one container: ARM64, the image from bidder/Dockerfile,
+ * read-only root, the environment and the injected secrets the bidder reads (bidder/config.ts), a
+ * health check, non-blocking logs.
+ */
+export function addBidderContainer(scope: Construct, props: BidderContainerProps): { taskDefinition: ecs.FargateTaskDefinition; container: ecs.ContainerDefinition } {
+  const taskDefinition = new ecs.FargateTaskDefinition(scope, 'TaskDefinition', {
+    cpu: 1024,
+    memoryLimitMiB: 2048,
+    runtimePlatform: {
+      cpuArchitecture: ecs.CpuArchitecture.ARM64,
+      operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+    },
+    taskRole: props.taskRole,
+  });
+  const containerLogs = new logs.LogGroup(scope, 'BidderLogs', {
+    retention: logs.RetentionDays.ONE_MONTH,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  const image = ecs.ContainerImage.fromAsset(props.imageContext, {
+    file: BIDDER_DOCKERFILE,
+    platform: ecrAssets.Platform.LINUX_ARM64,
+    ignoreMode: IgnoreMode.DOCKER,
+    exclude: [...BIDDER_IMAGE_EXCLUDE],
+  });
+  const healthCommand =
+    "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/health', { signal: AbortSignal.timeout(2000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))";
+  const container = taskDefinition.addContainer('bidder', {
+    image,
+    containerName: 'bidder',
+    essential: true,
+    portMappings: [{ containerPort: BIDDER_PORT, protocol: ecs.Protocol.TCP }],
+    user: 'node',
+    readonlyRootFilesystem: true,
+    // ECS sends SIGTERM after the load balancer has drained the task, SIGKILL this long after it:
+    // time to flush the Kinesis buffer and return unspent leases.
+    stopTimeout: Duration.seconds(30),
+    healthCheck: {
+      command: ['CMD', 'node', '-e', healthCommand],
+      interval: Duration.seconds(10),
+      timeout: Duration.seconds(3),
+      retries: 3,
+      startPeriod: Duration.seconds(20),
+    },
+    environment: {
+      [BIDDER_ENV.port]: String(BIDDER_PORT),
+      [BIDDER_ENV.dealsTable]: props.dealsTable.tableName,
+      [BIDDER_ENV.spendTable]: props.spendTable.tableName,
+      [BIDDER_ENV.bidEventsStream]: props.bidEvents.streamName,
+      [BIDDER_ENV.redisHost]: props.redis.attrPrimaryEndPointAddress,
+      [BIDDER_ENV.redisPort]: props.redis.attrPrimaryEndPointPort,
+      [BIDDER_ENV.redisTls]: 'true',
+      [BIDDER_ENV.redisReplicasToAck]: String(REDIS_REPLICAS_TO_ACK),
+      [BIDDER_ENV.metricsNamespace]: BIDDER_METRICS.namespace,
+      [BIDDER_ENV.serviceName]: BIDDER_METRICS.service,
+      [BIDDER_ENV.logLevel]: 'INFO',
+      [BIDDER_ENV.exchangeKeysSecretArn]: props.secrets.exchangeKeys.secretArn,
+    },
+    secrets: {
+      [BIDDER_SECRET_ENV.redisAuth]: ecs.Secret.fromSecretsManager(props.secrets.redisAuth),
+      [BIDDER_SECRET_ENV.exchangeKeys]: ecs.Secret.fromSecretsManager(props.secrets.exchangeKeys),
+      [BIDDER_SECRET_ENV.noticeSigningKey]: ecs.Secret.fromSecretsManager(props.secrets.noticeSigning),
+      [BIDDER_SECRET_ENV.dsps]: ecs.Secret.fromSsmParameter(props.secrets.dsps),
+    },
+    logging: ecs.LogDrivers.awsLogs({
+      logGroup: containerLogs,
+      streamPrefix: 'bidder',
+      // Never let a slow log pipe block stdout writes on the bid path; EMF lines go through it too.
+      mode: ecs.AwsLogDriverMode.NON_BLOCKING,
+      maxBufferSize: Size.mebibytes(25),
+    }),
+  });
+  Validations.of(taskDefinition).acknowledge({
+    id: 'AwsSolutions-ECS2',
+    reason:
+      'The plain environment variables are non-secret configuration only (table and stream names, Redis endpoint, port, TLS flag and replicas to acknowledge, metrics namespace, log level, a secret ARN, the public base URL). The Redis AUTH token, the exchange keys and the DSP list are injected from Secrets Manager and SSM (ecs secrets), never written in the template.',
+  });
+  return { taskDefinition, container };
 }

@@ -8,6 +8,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { createRunbookAlarms, type RunbookAlarmSpec } from '../constructs/runbook-alarms.js';
 import { REDIS_MEMORY_ALARM_PERCENT } from './bidding-redis.js';
 
 /** EMF namespace and `Service` dimension the bidder's metrics carry (bidder/metrics.ts). */
@@ -24,19 +25,6 @@ export interface WatchedResources {
   bidLatencyP99BudgetMs: number;
 }
 
-interface AlarmSpec {
-  name: string;
-  /** Section of the runbook. */
-  anchor: string;
-  what: string;
-  metric: cloudwatch.IMetric;
-  /** Fires above this. */
-  threshold: number;
-  /** Fires when `datapoints` of the last `periods` minutes breach. */
-  periods: number;
-  datapoints: number;
-}
-
 const bidderMetric = (metricName: string, statistic: string) =>
   new cloudwatch.Metric({
     namespace: BIDDER_METRICS.namespace,
@@ -46,7 +34,7 @@ const bidderMetric = (metricName: string, statistic: string) =>
     period: Duration.minutes(1),
   });
 
-function alarmSpecs(watched: WatchedResources): AlarmSpec[] {
+function alarmSpecs(watched: WatchedResources): RunbookAlarmSpec[] {
   const budgetMs = watched.bidLatencyP99BudgetMs;
   const perMinute = { period: Duration.minutes(1) };
   return [
@@ -66,17 +54,5 @@ function alarmSpecs(watched: WatchedResources): AlarmSpec[] {
 
 /** Creates the bidding alarms in `scope` (the stack) and returns them by name. */
 export function addBiddingAlarms(scope: Construct, watched: WatchedResources): Record<string, cloudwatch.Alarm> {
-  const alarms: Record<string, cloudwatch.Alarm> = {};
-  for (const spec of alarmSpecs(watched)) {
-    alarms[spec.name] = new cloudwatch.Alarm(scope, `${spec.name}Alarm`, {
-      metric: spec.metric,
-      threshold: spec.threshold,
-      evaluationPeriods: spec.periods,
-      datapointsToAlarm: spec.datapoints,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: `${spec.what} Runbook: ${BIDDING_RUNBOOK}#${spec.anchor}`,
-    });
-  }
-  return alarms;
+  return createRunbookAlarms(scope, BIDDING_RUNBOOK, alarmSpecs(watched));
 }

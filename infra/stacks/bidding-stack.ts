@@ -1,10 +1,9 @@
-import { CfnOutput, Duration, IgnoreMode, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import type * as elasticache from 'aws-cdk-lib/aws-elasticache';
@@ -28,9 +27,9 @@ import {
 } from '../bidder-endpoint.js';
 import type { EventConsumer } from '../constructs/event-consumer.js';
 import { REPO_ROOT, type ProjectFunction } from '../constructs/project-function.js';
-import { BIDDER_DOCKERFILE, BIDDER_ENV, BIDDER_IMAGE_EXCLUDE, BIDDER_PORT, BIDDER_SECRET_ENV, addBidderSecrets, addBidderTaskRole } from './bidder-task.js';
-import { BIDDER_METRICS, addBiddingAlarms } from './bidding-alarms.js';
-import { REDIS_PORT, REDIS_REPLICAS_TO_ACK, addBudgetStore } from './bidding-redis.js';
+import { BIDDER_ENV, addBidderContainer, addBidderSecrets, addBidderTaskRole } from './bidder-task.js';
+import { addBiddingAlarms } from './bidding-alarms.js';
+import { REDIS_PORT, addBudgetStore } from './bidding-redis.js';
 import { addLineItemPush } from './line-item-push.js';
 import { addSpendReconciliation } from './spend-reconciliation.js';
 
@@ -185,77 +184,16 @@ export class BiddingStack extends Stack {
 
     this.taskRole = addBidderTaskRole(this, { dealsTable: props.dealsTable, spendTable: props.spendTable, bidEvents: this.bidEvents, secrets });
 
-    const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      cpu: 1024,
-      memoryLimitMiB: 2048,
-      runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.ARM64,
-        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-      },
+    const { taskDefinition, container } = addBidderContainer(this, {
       taskRole: this.taskRole,
+      imageContext: props.imageContext ?? REPO_ROOT,
+      dealsTable: props.dealsTable,
+      spendTable: props.spendTable,
+      bidEvents: this.bidEvents,
+      redis: this.redis,
+      secrets,
     });
-    const containerLogs = new logs.LogGroup(this, 'BidderLogs', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const image = ecs.ContainerImage.fromAsset(props.imageContext ?? REPO_ROOT, {
-      file: BIDDER_DOCKERFILE,
-      platform: ecrAssets.Platform.LINUX_ARM64,
-      ignoreMode: IgnoreMode.DOCKER,
-      exclude: [...BIDDER_IMAGE_EXCLUDE],
-    });
-    const healthCommand =
-      "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/health', { signal: AbortSignal.timeout(2000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))";
-    this.container = taskDefinition.addContainer('bidder', {
-      image,
-      containerName: 'bidder',
-      essential: true,
-      portMappings: [{ containerPort: BIDDER_PORT, protocol: ecs.Protocol.TCP }],
-      user: 'node',
-      readonlyRootFilesystem: true,
-      // ECS sends SIGTERM after the load balancer has drained the task, SIGKILL this long after it:
-      // time to flush the Kinesis buffer and return unspent leases.
-      stopTimeout: Duration.seconds(30),
-      healthCheck: {
-        command: ['CMD', 'node', '-e', healthCommand],
-        interval: Duration.seconds(10),
-        timeout: Duration.seconds(3),
-        retries: 3,
-        startPeriod: Duration.seconds(20),
-      },
-      environment: {
-        [BIDDER_ENV.port]: String(BIDDER_PORT),
-        [BIDDER_ENV.dealsTable]: props.dealsTable.tableName,
-        [BIDDER_ENV.spendTable]: props.spendTable.tableName,
-        [BIDDER_ENV.bidEventsStream]: this.bidEvents.streamName,
-        [BIDDER_ENV.redisHost]: this.redis.attrPrimaryEndPointAddress,
-        [BIDDER_ENV.redisPort]: this.redis.attrPrimaryEndPointPort,
-        [BIDDER_ENV.redisTls]: 'true',
-        [BIDDER_ENV.redisReplicasToAck]: String(REDIS_REPLICAS_TO_ACK),
-        [BIDDER_ENV.metricsNamespace]: BIDDER_METRICS.namespace,
-        [BIDDER_ENV.serviceName]: BIDDER_METRICS.service,
-        [BIDDER_ENV.logLevel]: 'INFO',
-        [BIDDER_ENV.exchangeKeysSecretArn]: this.exchangeKeysSecret.secretArn,
-      },
-      secrets: {
-        [BIDDER_SECRET_ENV.redisAuth]: ecs.Secret.fromSecretsManager(this.redisAuthSecret),
-        [BIDDER_SECRET_ENV.exchangeKeys]: ecs.Secret.fromSecretsManager(this.exchangeKeysSecret),
-        [BIDDER_SECRET_ENV.noticeSigningKey]: ecs.Secret.fromSecretsManager(this.noticeSigningSecret),
-        [BIDDER_SECRET_ENV.dsps]: ecs.Secret.fromSsmParameter(this.dspsParameter),
-      },
-      logging: ecs.LogDrivers.awsLogs({
-        logGroup: containerLogs,
-        streamPrefix: 'bidder',
-        // Never let a slow log pipe block stdout writes on the bid path; EMF lines go through it too.
-        mode: ecs.AwsLogDriverMode.NON_BLOCKING,
-        maxBufferSize: Size.mebibytes(25),
-      }),
-    });
-    Validations.of(taskDefinition).acknowledge({
-      id: 'AwsSolutions-ECS2',
-      reason:
-        'The plain environment variables are non-secret configuration only (table and stream names, Redis endpoint, port, TLS flag and replicas to acknowledge, metrics namespace, log level, a secret ARN, the public base URL). The Redis AUTH token, the exchange keys and the DSP list are injected from Secrets Manager and SSM (ecs secrets), never written in the template.',
-    });
+    this.container = container;
 
     const https = props.endpoint.kind === 'https' ? this.checkedHttpsEndpoint(props.endpoint) : undefined;
     this.service = new ecsPatterns.ApplicationLoadBalancedFargateService(this, 'Bidder', {

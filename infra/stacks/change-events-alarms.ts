@@ -3,41 +3,15 @@
  * Every EventConsumer adds its own (dead letters, lag): see infra/constructs/event-consumer.ts.
  */
 import { Duration } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { createRunbookAlarms } from '../constructs/runbook-alarms.js';
 
 export const CHANGE_EVENTS_RUNBOOK = 'docs/runbooks/change-events.md';
 /** Stream lag (the processor's iterator age) that fires ChangeIteratorAge: changes reach consumers this late. */
 export const CHANGE_ITERATOR_AGE_ALARM_MS = 60_000;
-
-export interface ChangeEventAlarmSpec {
-  name: string;
-  anchor: string;
-  what: string;
-  metric: cloudwatch.IMetric;
-  threshold: number;
-  periods: number;
-  datapoints: number;
-}
-
-/** Creates one alarm per spec in `scope` (`<name>Alarm`), description ending with its runbook link. */
-export function createAlarms(scope: Construct, specs: readonly ChangeEventAlarmSpec[]): Record<string, cloudwatch.Alarm> {
-  const alarms: Record<string, cloudwatch.Alarm> = {};
-  for (const spec of specs) {
-    alarms[spec.name] = new cloudwatch.Alarm(scope, `${spec.name}Alarm`, {
-      metric: spec.metric,
-      threshold: spec.threshold,
-      evaluationPeriods: spec.periods,
-      datapointsToAlarm: spec.datapoints,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: `${spec.what} Runbook: ${CHANGE_EVENTS_RUNBOOK}#${spec.anchor}`,
-    });
-  }
-  return alarms;
-}
 
 const perMinute = { period: Duration.minutes(1), statistic: 'Maximum' } as const;
 
@@ -45,7 +19,7 @@ export function addChangeEventAlarms(
   scope: Construct,
   watched: { processor: lambda.IFunction; deadLetterQueue: sqs.IQueue; streamFailures: sqs.IQueue },
 ): Record<string, cloudwatch.Alarm> {
-  return createAlarms(scope, [
+  return createRunbookAlarms(scope, CHANGE_EVENTS_RUNBOOK, [
     {
       name: 'ChangeDeadLetters',
       anchor: 'changedeadletters',

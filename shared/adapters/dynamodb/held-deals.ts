@@ -44,18 +44,25 @@ export class DynamoHeldDeals implements HeldDeals {
   }
 
   async release(dealId: string, eventId: string): Promise<void> {
-    await this.options.client.send(
-      new UpdateCommand({
-        TableName: this.options.tableName,
-        Key: heldKey(dealId),
-        UpdateExpression: 'DELETE eventIds :event',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':event': new Set([eventId]) },
-      }),
-    ).catch((err: Error) => {
-      if (err.name !== 'ConditionalCheckFailedException') throw err;
-    });
-    // An empty set is removed from the item by DynamoDB: drop the item if nothing is held any more.
+    let remaining: unknown;
+    try {
+      const out = await this.options.client.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: heldKey(dealId),
+          UpdateExpression: 'DELETE eventIds :event',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':event': new Set([eventId]) },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      remaining = out.Attributes?.eventIds;
+    } catch (err) {
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      return; // not held at all
+    }
+    if (remaining !== undefined) return;
+    // DynamoDB removed the emptied set: drop the item, unless a hold came in meanwhile.
     await this.options.client.send(
       new DeleteCommand({ TableName: this.options.tableName, Key: heldKey(dealId), ConditionExpression: 'attribute_not_exists(eventIds)' }),
     ).catch((err: Error) => {
